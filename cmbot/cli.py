@@ -1,0 +1,120 @@
+"""``cmbot run | check-config | plugins`` and ``cmbot --version``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from . import __version__
+from .config import Config, ConfigError, load_config
+from .plugins import PluginLoadError, hooks_of
+from .runtime import Bot
+from .storage import MigrationError
+
+DEFAULT_CONFIG = "bot.example.toml"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cmbot", description="Community-manager bot for "
+                                     "Discord and Twitch.")
+    parser.add_argument("--version", action="version", version=f"cmbot {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run the bot (console when no platform is enabled)")
+    run.add_argument("-c", "--config", default=DEFAULT_CONFIG, help="TOML config file")
+    run.add_argument("--console", action="store_true",
+                     help="use the console even if platforms are enabled")
+    check = sub.add_parser("check-config", help="validate a config file and exit")
+    check.add_argument("config", nargs="?", default=DEFAULT_CONFIG)
+    plugins = sub.add_parser("plugins", help="list plugins, their hooks and commands")
+    plugins.add_argument("-c", "--config", default=DEFAULT_CONFIG)
+    return parser
+
+
+def _fail(message: str) -> int:
+    print(f"cmbot: {message}", file=sys.stderr)
+    return 2
+
+
+def _load(path: str) -> Config:
+    return load_config(path)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "check-config":
+            return _check(args.config)
+        if args.command == "plugins":
+            return _plugins(args.config)
+        if args.command == "run":
+            return _run(args.config, force_console=args.console)
+    except ConfigError as exc:
+        return _fail("config error:\n  " + "\n  ".join(exc.problems))
+    except PluginLoadError as exc:
+        return _fail(f"plugin error: {exc}")
+    except MigrationError as exc:
+        return _fail(f"database error: {exc}")
+    except KeyboardInterrupt:
+        return 130
+    return 2  # pragma: no cover - argparse requires a command
+
+
+def _check(path: str) -> int:
+    config = _load(path)
+    bot = Bot(config)  # loads plugins and validates their config keys
+    config.check_secrets()
+    enabled = [p for p in ("discord", "twitch") if config[p]["enabled"]] or ["console"]
+    print(f"{path}: OK — {len(bot.plugins)} plugin(s), {len(bot.commands)} command(s), "
+          f"platforms: {', '.join(enabled)}")
+    return 0
+
+
+def _plugins(path: str) -> int:
+    config = _load(path)
+    bot = Bot(config)
+    prefix = config.bot["prefix"]
+    for info in bot.plugins:
+        print(f"{info.name}  [{info.source}]")
+        hooks = [h for h in hooks_of(bot.pm, info.name)]
+        print(f"  hooks: {', '.join(hooks) or '(none)'}")
+        for command in sorted((c for c in bot.commands if c.plugin == info.name),
+                              key=lambda c: c.name):
+            role = bot.required_role(command).label
+            print(f"  {command.usage(prefix)}  — {role}: {command.help}")
+        status = getattr(info.module, "cmbot_status", None)
+        if callable(status):
+            print(f"  status: {status()}")
+    return 0
+
+
+def _run(path: str, *, force_console: bool) -> int:
+    config = _load(path)
+    logging.basicConfig(level=config.bot["log_level"],
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    platforms = [p for p in ("discord", "twitch") if config[p]["enabled"]]
+    if platforms and not force_console:
+        config.check_secrets()
+        return _fail(f"the {' and '.join(platforms)} adapter(s) are not available in this "
+                     f"version yet; set enabled = false or run with --console")
+    if not config["console"]["enabled"]:
+        return _fail(f"{path}: no platform is enabled and [console] enabled = false; "
+                     f"enable one of [discord], [twitch] or [console]")
+    return asyncio.run(_run_console(config))
+
+
+async def _run_console(config: Config) -> int:
+    from .platforms.console import console_adapters, run_console
+
+    out = sys.stdout
+    bot = Bot(config, adapters=console_adapters(out, config.bot["name"]))
+    await bot.start()
+    try:
+        await run_console(bot, sys.stdin, out)
+    finally:
+        await bot.stop()
+    return 0
+
+

@@ -1,0 +1,379 @@
+"""Commands as data: one definition becomes ``!faq add ...`` on text platforms and a
+slash command on Discord. Parsing, usage lines, roles and cooldowns live here."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .model import Role
+from .timeparse import parse_datetime, parse_duration
+
+ARG_TYPES = ("str", "int", "float", "duration", "datetime", "choice", "user", "text", "bool")
+_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+_QUOTES = {'"': '"', "“": "”", "„": "“", "«": "»"}
+
+
+class CommandError(Exception):
+    """Raised by a handler: the message is replied to the user as is."""
+
+
+class UsageError(CommandError):
+    """Bad arguments: the reply adds the command's usage line."""
+
+
+@dataclass(frozen=True, slots=True)
+class UserRef:
+    """A user named in a command argument (``@alice`` or a Discord mention)."""
+
+    name: str
+    id: str | None = None
+
+    def __str__(self) -> str:
+        return self.name or self.id or ""
+
+
+@dataclass(frozen=True)
+class Arg:
+    """One command argument.
+
+    ``type`` is one of str, int, float, duration (seconds), datetime, choice, user,
+    text (the rest of the line), bool. ``keyword`` arguments are written ``name:value``
+    anywhere on the line; ``many`` collects all remaining positional words as a list.
+    """
+
+    name: str
+    type: str = "str"
+    required: bool = True
+    help: str = ""
+    choices: tuple[str, ...] = ()
+    default: Any = None
+    keyword: bool = False
+    many: bool = False
+    min: float | None = None
+    max: float | None = None
+    max_length: int | None = None
+    autocomplete: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.type not in ARG_TYPES:
+            raise ValueError(f"Arg {self.name!r}: type must be one of {ARG_TYPES}")
+        if self.type == "choice" and not self.choices:
+            raise ValueError(f"Arg {self.name!r}: a choice argument needs choices")
+        object.__setattr__(self, "choices", tuple(self.choices))
+
+    @property
+    def placeholder(self) -> str:
+        if self.keyword:
+            shown = "|".join(self.choices) if self.choices else f"<{self.type}>"
+            return f"[{self.name}:{shown}]"
+        inner = "|".join(self.choices) if self.type == "choice" else self.name
+        if self.type == "text" or self.many:
+            inner += "..."
+        return f"<{inner}>" if self.required else f"[{inner}]"
+
+
+Handler = Callable[..., Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class Command:
+    """A command a plugin offers. ``name`` may contain one space for a group (``faq add``)."""
+
+    name: str
+    help: str
+    handler: Handler
+    args: tuple[Arg, ...] = ()
+    role: Role = Role.EVERYONE
+    user_cooldown: float = 0.0
+    channel_cooldown: float = 0.0
+    aliases: tuple[str, ...] = ()
+    plugin: str = ""
+    hidden: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "args", tuple(self.args))
+        object.__setattr__(self, "aliases", tuple(a.lower() for a in self.aliases))
+        object.__setattr__(self, "name", " ".join(self.name.lower().split()))
+        parts = self.name.split(" ")
+        if not 1 <= len(parts) <= 2 or not all(_NAME.match(p) for p in parts):
+            raise ValueError(f"command name {self.name!r}: one or two lowercase words "
+                             f"(letters, digits, - or _)")
+        positional = [a for a in self.args if not a.keyword]
+        for arg in positional[:-1]:
+            if arg.type == "text" or arg.many:
+                raise ValueError(f"command {self.name!r}: {arg.name!r} takes the rest of "
+                                 f"the line, so it must be the last positional argument")
+        seen_optional = False
+        for arg in positional:
+            if not arg.required:
+                seen_optional = True
+            elif seen_optional:
+                raise ValueError(f"command {self.name!r}: required {arg.name!r} follows an "
+                                 f"optional argument")
+
+    @property
+    def group(self) -> str | None:
+        return self.name.split(" ")[0] if " " in self.name else None
+
+    def usage(self, prefix: str = "!") -> str:
+        return " ".join([prefix + self.name, *(a.placeholder for a in self.args)])
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    value: str
+    start: int
+    end: int
+    quoted: bool
+
+
+def tokenize(text: str) -> list[Token]:
+    """Split on spaces; double quotes (also typographic ones) group words.
+
+    Apostrophes never group, so chat like ``don't`` is safe. An unclosed quote runs to
+    the end of the line.
+    """
+    tokens: list[Token] = []
+    i, n = 0, len(text)
+    while i < n:
+        if text[i].isspace():
+            i += 1
+            continue
+        if text[i] in _QUOTES:
+            close = _QUOTES[text[i]]
+            j = text.find(close, i + 1)
+            if close == "”":
+                alt = text.find('"', i + 1)
+                j = alt if j == -1 or (alt != -1 and alt < j) else j
+            end = n if j == -1 else j + 1
+            tokens.append(Token(text[i + 1: j if j != -1 else n], i, end, True))
+            i = end
+            continue
+        j = i
+        while j < n and not text[j].isspace():
+            j += 1
+        tokens.append(Token(text[i:j], i, j, False))
+        i = j
+    return tokens
+
+
+def _convert(arg: Arg, raw: str, tz: str) -> Any:
+    label = f"<{arg.name}>"
+    if arg.type in ("str", "text"):
+        if not raw.strip():
+            raise UsageError(f"{label} must not be empty")
+        if arg.max_length is not None and len(raw) > arg.max_length:
+            raise UsageError(f"{label} is {len(raw)} characters; the limit is {arg.max_length}")
+        return raw
+    if arg.type in ("int", "float"):
+        try:
+            value: float = int(raw) if arg.type == "int" else float(raw)
+        except ValueError:
+            kind = "a whole number" if arg.type == "int" else "a number"
+            raise UsageError(f"{label} must be {kind}, got {raw!r}") from None
+        if arg.min is not None and value < arg.min:
+            raise UsageError(f"{label} must be at least {arg.min:g}, got {raw}")
+        if arg.max is not None and value > arg.max:
+            raise UsageError(f"{label} must be at most {arg.max:g}, got {raw}")
+        return value
+    if arg.type == "duration":
+        try:
+            seconds = parse_duration(raw)
+        except ValueError as exc:
+            raise UsageError(f"{label}: {exc}") from None
+        if arg.min is not None and seconds < arg.min:
+            raise UsageError(f"{label} must be at least {arg.min:g}s")
+        if arg.max is not None and seconds > arg.max:
+            raise UsageError(f"{label} must be at most {arg.max:g}s")
+        return seconds
+    if arg.type == "datetime":
+        try:
+            return parse_datetime(raw, tz)
+        except ValueError as exc:
+            raise UsageError(f"{label}: {exc}") from None
+    if arg.type == "choice":
+        for choice in arg.choices:
+            if raw.lower() == choice.lower():
+                return choice
+        raise UsageError(f"{label} must be one of {', '.join(arg.choices)}; got {raw!r}")
+    if arg.type == "bool":
+        low = raw.lower()
+        if low in ("yes", "y", "true", "on", "1"):
+            return True
+        if low in ("no", "n", "false", "off", "0"):
+            return False
+        raise UsageError(f"{label} must be yes or no, got {raw!r}")
+    if arg.type == "user":
+        mention = re.fullmatch(r"<@!?(\d+)>", raw)
+        if mention:
+            return UserRef(name="", id=mention.group(1))
+        name = raw.lstrip("@").strip().lower()
+        if not re.fullmatch(r"[\w.\-]{1,40}", name):
+            raise UsageError(f"{label} must be a user name like @alice, got {raw!r}")
+        return UserRef(name=name)
+    raise AssertionError(arg.type)  # pragma: no cover - checked in Arg
+
+
+def parse_arguments(command: Command, raw: str, tokens: Sequence[Token],
+                    tz: str = "UTC") -> dict[str, Any]:
+    """Turn the tokens after the command name into handler keyword arguments."""
+    keywords = {a.name: a for a in command.args if a.keyword}
+    values: dict[str, Any] = {}
+    rest: list[Token] = []
+    for tok in tokens:
+        if keywords and not tok.quoted and ":" in tok.value:
+            key, _, value = tok.value.partition(":")
+            arg = keywords.get(key.lower())
+            if arg is not None:
+                if not value:
+                    raise UsageError(f"{key}: needs a value, like {arg.name}:"
+                                     f"{arg.choices[0] if arg.choices else '...'}")
+                if arg.many:
+                    values[arg.name] = [_convert(arg, v, tz) for v in value.split(",") if v]
+                else:
+                    values[arg.name] = _convert(arg, value, tz)
+                continue
+        rest.append(tok)
+    index = 0
+    for arg in command.args:
+        if arg.keyword:
+            if arg.name not in values:
+                if arg.required:
+                    raise UsageError(f"missing {arg.name}:...")
+                values[arg.name] = arg.default
+            continue
+        if arg.type == "text":
+            if index < len(rest):
+                part = rest[index:]
+                if len(part) == 1 and part[0].quoted:
+                    text = part[0].value
+                else:
+                    text = " ".join(raw[t.start:t.end] for t in part)
+                values[arg.name] = _convert(arg, text.strip(), tz)
+                index = len(rest)
+            elif arg.required:
+                raise UsageError(f"missing <{arg.name}>")
+            else:
+                values[arg.name] = arg.default
+        elif arg.many:
+            items = [_convert(arg, t.value, tz) for t in rest[index:]]
+            index = len(rest)
+            if arg.required and not items:
+                raise UsageError(f"missing <{arg.name}>")
+            values[arg.name] = items
+        elif index < len(rest):
+            values[arg.name] = _convert(arg, rest[index].value, tz)
+            index += 1
+        elif arg.required:
+            raise UsageError(f"missing <{arg.name}>")
+        else:
+            values[arg.name] = arg.default
+    if index < len(rest):
+        extra = rest[index].value
+        raise UsageError(f"unexpected {extra!r} (too many arguments; quote text with spaces)")
+    return values
+
+
+@dataclass
+class Resolved:
+    """A command found in a line of text, with the tokens that follow its name."""
+
+    command: Command
+    args_raw: str
+    tokens: list[Token]
+
+
+class CommandRegistry:
+    """Every loaded command by name and alias."""
+
+    def __init__(self, commands: Iterable[Command] = ()) -> None:
+        self._by_name: dict[str, Command] = {}
+        self._commands: list[Command] = []
+        for cmd in commands:
+            self.add(cmd)
+
+    def add(self, command: Command) -> None:
+        for key in (command.name, *command.aliases):
+            if key in self._by_name:
+                other = self._by_name[key]
+                raise ValueError(f"command {key!r} from plugin {command.plugin!r} clashes with "
+                                 f"plugin {other.plugin!r}; disable one of them")
+            self._by_name[key] = command
+        self._commands.append(command)
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._commands)
+
+    def __len__(self) -> int:
+        return len(self._commands)
+
+    def get(self, name: str) -> Command | None:
+        return self._by_name.get(" ".join(name.lower().split()))
+
+    def subcommands(self, group: str) -> list[Command]:
+        return [c for c in self._commands if c.group == group]
+
+    def resolve(self, text: str) -> Resolved | str | None:
+        """Find the command a line (prefix removed) invokes.
+
+        Returns a :class:`Resolved`, an error string for an unknown subcommand of a
+        known group, or None when no command matches (other bots' commands are ignored).
+        """
+        tokens = tokenize(text)
+        if not tokens or tokens[0].quoted:
+            return None
+        words = [t.value.lower() for t in tokens[:2]]
+        for size in (2, 1):
+            if len(words) >= size and not any(t.quoted for t in tokens[:size]):
+                command = self._by_name.get(" ".join(words[:size]))
+                if command is not None:
+                    rest = tokens[size:]
+                    start = rest[0].start if rest else len(text)
+                    shift = [Token(t.value, t.start - start, t.end - start, t.quoted)
+                             for t in rest]
+                    return Resolved(command, text[start:], shift)
+        subs = self.subcommands(words[0])
+        if subs:
+            names = ", ".join(sorted(c.name.split(" ")[1] for c in subs if not c.hidden))
+            given = f" {tokens[1].value!r}" if len(tokens) > 1 else ""
+            return f"unknown {words[0]} subcommand{given}; try one of: {names}"
+        return None
+
+
+@dataclass
+class Cooldowns:
+    """Per-user and per-channel cooldowns, keyed by command name."""
+
+    _last: dict[tuple[str, str], float] = field(default_factory=dict)
+
+    def remaining(self, command: Command, user_key: str, channel_key: str, now: float) -> float:
+        waits = []
+        if command.user_cooldown:
+            last = self._last.get((command.name, "u:" + user_key))
+            if last is not None:
+                waits.append(last + command.user_cooldown - now)
+        if command.channel_cooldown:
+            last = self._last.get((command.name, "c:" + channel_key))
+            if last is not None:
+                waits.append(last + command.channel_cooldown - now)
+        return max([0.0, *waits])
+
+    def record(self, command: Command, user_key: str, channel_key: str, now: float) -> None:
+        if command.user_cooldown:
+            self._last[(command.name, "u:" + user_key)] = now
+        if command.channel_cooldown:
+            self._last[(command.name, "c:" + channel_key)] = now
+        if len(self._last) > 50_000:  # forget the oldest half; cooldowns are short
+            for key, _ in sorted(self._last.items(), key=lambda kv: kv[1])[:25_000]:
+                del self._last[key]
+
+
+def describe(command: Command, prefix: str = "!") -> str:
+    """One line for help listings: usage, role, help."""
+    role = "" if command.role == Role.EVERYONE else f" ({command.role.label}+)"
+    return f"{command.usage(prefix)}{role}: {command.help}"
+
+

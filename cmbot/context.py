@@ -1,0 +1,84 @@
+"""What a plugin gets with each hook call or command: the message, its settings, and
+the actions it may ask the core for."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from .model import Button, Channel, Community, Message, Reply, User, Verdict
+from .ratelimit import Priority
+
+if TYPE_CHECKING:
+    from .runtime import Bot
+    from .storage import Storage
+
+
+class Context:
+    """Per plugin, per event. ``settings`` are the plugin's config for this channel."""
+
+    __slots__ = ("bot", "plugin", "channel", "message", "verdict", "handled", "_settings")
+
+    def __init__(self, bot: Bot, plugin: str, channel: Channel,
+                 message: Message | None = None, verdict: Verdict | None = None,
+                 handled: bool = False) -> None:
+        self.bot = bot
+        self.plugin = plugin
+        self.channel = channel
+        self.message = message
+        self.verdict = verdict
+        self.handled = handled
+        self._settings: dict[str, Any] | None = None
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        if self._settings is None:
+            self._settings = self.bot.settings(self.plugin, self.channel)
+        return self._settings
+
+    @property
+    def db(self) -> Storage:
+        return self.bot.storage
+
+    @property
+    def user(self) -> User | None:
+        return self.message.author if self.message else None
+
+    @property
+    def community(self) -> Community | None:
+        return self.bot.community_of(self.channel)
+
+    @property
+    def scope(self) -> str:
+        """Storage scope: ``community:NAME`` for linked channels, else the channel key."""
+        return self.bot.scope_of(self.channel)
+
+    @property
+    def timezone(self) -> str:
+        return self.bot.timezone_of(self.channel)
+
+    @property
+    def prefix(self) -> str:
+        return str(self.bot.config.bot["prefix"])
+
+    def now(self) -> datetime:
+        return self.bot.clock.now()
+
+    async def reply(self, reply: Reply | str, *, priority: Priority = Priority.NORMAL
+                    ) -> str | None:
+        """Answer the current message (or post in the channel if there is none)."""
+        if isinstance(reply, str):
+            reply = Reply(reply)
+        return await self.bot.send(self.channel, reply.text, buttons=reply.buttons,
+                                   reply_to=self.message, priority=priority,
+                                   mention=self.user if reply.mention else None)
+
+    async def send(self, text: str, *, channel: Channel | None = None,
+                   buttons: tuple[Button, ...] = (),
+                   priority: Priority = Priority.NORMAL) -> str | None:
+        return await self.bot.send(channel or self.channel, text, buttons=buttons,
+                                   priority=priority)
+
+    async def notify_mods(self, text: str, *, buttons: tuple[Button, ...] = ()) -> int:
+        """Post to the community's moderator channels; returns how many got it."""
+        return await self.bot.notify_mods(self.channel, text, buttons=buttons)

@@ -1,0 +1,116 @@
+"""Calling pluggy hooks whose implementations may be async, one plugin at a time."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pluggy
+
+log = logging.getLogger("cmbot.dispatch")
+
+
+@dataclass
+class _FaultCount:
+    count: int = 0
+    suppressed: int = 0
+    last_report: float = float("-inf")
+
+
+@dataclass
+class FaultReporter:
+    """Logs a failing plugin at most once per ``interval`` seconds per hook, with a count."""
+
+    interval: float = 60.0
+    now: Callable[[], float] = time.monotonic
+    _faults: dict[tuple[str, str], _FaultCount] = field(default_factory=dict)
+
+    def report(self, plugin: str, hook: str, problem: str, exc: BaseException | None) -> None:
+        fault = self._faults.setdefault((plugin, hook), _FaultCount())
+        fault.count += 1
+        now = self.now()
+        if now - fault.last_report < self.interval:
+            fault.suppressed += 1
+            return
+        more = f" ({fault.suppressed} more since last report)" if fault.suppressed else ""
+        log.error("plugin %r failed in %s: %s%s", plugin, hook, problem, more,
+                  exc_info=exc if exc is not None and fault.last_report == float("-inf") else None)
+        fault.last_report = now
+        fault.suppressed = 0
+
+    def counts(self) -> dict[tuple[str, str], int]:
+        return {k: v.count for k, v in self._faults.items()}
+
+
+class HookCaller:
+    """Runs hooks plugin by plugin, awaiting coroutines, with a timeout and isolation."""
+
+    def __init__(self, pm: pluggy.PluginManager, timeout: float = 5.0,
+                 reporter: FaultReporter | None = None) -> None:
+        self.pm = pm
+        self.timeout = timeout
+        self.reporter = reporter or FaultReporter()
+
+    def implementations(self, hook: str) -> list[tuple[str, pluggy.HookImpl]]:
+        """(plugin name, impl) in pluggy's call order (tryfirst first, then LIFO)."""
+        caller = getattr(self.pm.hook, hook)
+        return [(self.pm.get_name(impl.plugin) or "?", impl)
+                for impl in reversed(caller.get_hookimpls())]
+
+    async def _call_one(self, hook: str, name: str, impl: pluggy.HookImpl,
+                        kwargs: dict[str, Any], make_ctx: Callable[[str], Any] | None,
+                        ) -> tuple[bool, Any]:
+        args = {}
+        for arg in impl.argnames:
+            if arg == "ctx" and make_ctx is not None:
+                args[arg] = make_ctx(name)
+            else:
+                args[arg] = kwargs[arg]
+        try:
+            result = impl.function(**args)
+            if inspect.isawaitable(result):
+                result = await asyncio.wait_for(result, self.timeout)
+        except TimeoutError as exc:
+            self.reporter.report(name, hook, f"timed out after {self.timeout:g}s", exc)
+            return False, None
+        except Exception as exc:  # noqa: BLE001 - isolation is the point
+            self.reporter.report(name, hook, f"{type(exc).__name__}: {exc}", exc)
+            return False, None
+        return True, result
+
+    async def call_all(self, hook: str, make_ctx: Callable[[str], Any] | None = None,
+                       **kwargs: Any) -> list[tuple[str, Any]]:
+        """Call every implementation; return (plugin, result) for those that succeeded."""
+        results = []
+        for name, impl in self.implementations(hook):
+            ok, result = await self._call_one(hook, name, impl, kwargs, make_ctx)
+            if ok:
+                results.append((name, result))
+        return results
+
+    async def call_first(self, hook: str, make_ctx: Callable[[str], Any] | None = None,
+                         **kwargs: Any) -> tuple[str, Any] | None:
+        """Call implementations in order until one returns a non-None result."""
+        for name, impl in self.implementations(hook):
+            ok, result = await self._call_one(hook, name, impl, kwargs, make_ctx)
+            if ok and result is not None:
+                return name, result
+        return None
+
+    def call_sync_per_plugin(self, hook: str, **kwargs: Any) -> list[tuple[str, Any]]:
+        """Load-time hooks (schema, commands, migrations): sync, errors propagate."""
+        out = []
+        for name, impl in self.implementations(hook):
+            args = {a: kwargs[a] for a in impl.argnames}
+            result = impl.function(**args)
+            if inspect.isawaitable(result):
+                if hasattr(result, "close"):
+                    result.close()
+                raise TypeError(f"plugin {name!r}: {hook} must not be async")
+            out.append((name, result))
+        return out

@@ -1,0 +1,118 @@
+"""Every hook a cmbot plugin can implement, in one documented file.
+
+Hooks are plain pluggy specs; implementations may be ``async def``. pluggy cannot await,
+so :mod:`cmbot.dispatch` calls implementations one by one in pluggy's order, awaits what
+is awaitable, bounds each call with ``[bot] hook_timeout`` and logs a failure with the
+plugin's name without stopping the other plugins. An implementation may accept fewer
+arguments than the spec lists, so hooks can grow arguments without breaking plugins.
+No hook uses ``firstresult``: "first non-None wins" is done by the dispatcher.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    from .commands import Command
+    from .config import Setting
+    from .context import Context
+    from .model import Message, Reply, Verdict
+    from .runtime import Bot
+
+hookspec = pluggy.HookspecMarker("cmbot")
+
+# --- loading -------------------------------------------------------------------------
+
+
+@hookspec
+def cmbot_config_schema() -> dict[str, Setting]:
+    """Called once at load time. Return the plugin's config keys as ``{key: Setting}``.
+
+    Values come from ``[plugins.NAME]`` and per-channel overrides
+    (``[channels."twitch:chan".plugins.NAME]`` over ``[channels.twitch.plugins.NAME]``
+    over ``[plugins.NAME]`` over the defaults). A key not declared here is reported as
+    an error with the file and key before anything connects.
+    """
+
+
+@hookspec
+def cmbot_migrations() -> list[str]:
+    """Called once at start-up. Return the plugin's SQL schema steps, oldest first.
+
+    Each step is one SQL script applied once, in a transaction, and recorded by version
+    (its index). Never edit or reorder a released step: append a new one.
+    """
+
+
+@hookspec
+def cmbot_commands() -> list[Command]:
+    """Called once at load time. Return the :class:`~cmbot.commands.Command` objects
+    this plugin offers. They become ``!commands`` on Twitch/console and slash commands
+    on Discord; the core checks roles and cooldowns before the handler runs.
+    """
+
+
+# --- lifecycle -----------------------------------------------------------------------
+
+
+@hookspec
+def cmbot_startup(bot: Bot) -> None:
+    """Called after storage and migrations are ready, before adapters connect.
+
+    Register scheduler handlers here (``bot.scheduler.on(kind, handler)``).
+    """
+
+
+@hookspec
+def cmbot_shutdown(bot: Bot) -> None:
+    """Called once when the bot stops, before storage closes."""
+
+
+# --- chat ----------------------------------------------------------------------------
+
+
+@hookspec
+def cmbot_moderate(ctx: Context, message: Message) -> Verdict | None:
+    """Called for every chat message from a non-bot user, before commands and answers.
+
+    Return a :class:`~cmbot.model.Verdict` or None. All verdicts are collected and the
+    most severe one is applied by the core; a message with any verdict (flag or worse)
+    is not handled as a command and not answered.
+    """
+
+
+@hookspec
+def cmbot_answer(ctx: Context, message: Message) -> Reply | str | None:
+    """Called for a chat message that is not a command and was not flagged.
+
+    Return a reply to post, or None. The first non-None answer (in plugin order) is
+    posted at low priority (dropped rather than queued when over the rate limit) and
+    the remaining plugins are not asked.
+    """
+
+
+@hookspec
+def cmbot_on_message(ctx: Context, message: Message) -> None:
+    """Called for every chat message after moderation, commands and answers; observe only.
+
+    ``ctx.verdict`` holds the applied verdict (None if clean) and ``ctx.handled`` is
+    True when the message ran a command or got an answer.
+    """
+
+
+# --- privacy -------------------------------------------------------------------------
+
+
+@hookspec
+def cmbot_forget_user(bot: Bot, user_key: str) -> None:
+    """Called when a user's data must be erased (``platform:id``). Delete every row the
+    plugin stores about that user."""
+
+
+def all_hook_names() -> list[str]:
+    """Names of every hook defined here."""
+    return [name for name, value in globals().items()
+            if name.startswith("cmbot_") and callable(value)]
+

@@ -1,0 +1,178 @@
+"""Core types shared by the runtime, the adapters and every plugin.
+
+Plugins only ever see these types: adapters translate Discord and Twitch objects into
+them and turn core actions back into API calls.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+class Platform(str, enum.Enum):
+    """Where a message came from or goes to."""
+
+    DISCORD = "discord"
+    TWITCH = "twitch"
+    CONSOLE = "console"
+    FAKE = "fake"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Role(enum.IntEnum):
+    """Privilege levels, ordered. Never reorder or renumber: configs and rows store them."""
+
+    EVERYONE = 0
+    SUBSCRIBER = 10
+    VIP = 20
+    MODERATOR = 30
+    BROADCASTER = 40
+
+    @classmethod
+    def parse(cls, text: str) -> Role:
+        """Read a role name as a user or a config file writes it (``mod``, ``viewer``...)."""
+        key = text.strip().lower()
+        if key in _ROLE_ALIASES:
+            return _ROLE_ALIASES[key]
+        names = ", ".join(sorted({r.label for r in cls}))
+        raise ValueError(f"unknown role {text!r}; expected one of: {names}")
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+_ROLE_ALIASES = {
+    "everyone": Role.EVERYONE, "viewer": Role.EVERYONE, "user": Role.EVERYONE,
+    "subscriber": Role.SUBSCRIBER, "sub": Role.SUBSCRIBER,
+    "vip": Role.VIP,
+    "moderator": Role.MODERATOR, "mod": Role.MODERATOR,
+    "broadcaster": Role.BROADCASTER, "streamer": Role.BROADCASTER, "owner": Role.BROADCASTER,
+    "admin": Role.BROADCASTER,
+}
+
+# Outbound length limits per platform (characters).
+MAX_MESSAGE_LENGTH = {
+    Platform.DISCORD: 2000,
+    Platform.TWITCH: 500,
+    Platform.CONSOLE: 2000,
+    Platform.FAKE: 2000,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    """A chat user. ``key`` is the one canonical identity string used for storage."""
+
+    platform: Platform
+    id: str
+    name: str
+    display_name: str = ""
+    role: Role = Role.EVERYONE
+    is_bot: bool = False
+
+    @property
+    def key(self) -> str:
+        return f"{self.platform.value}:{self.id}"
+
+    @property
+    def shown_name(self) -> str:
+        return self.display_name or self.name
+
+
+@dataclass(frozen=True, slots=True)
+class Channel:
+    """A place where messages are posted: a Discord text channel or a Twitch chat."""
+
+    platform: Platform
+    id: str
+    name: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.platform.value}:{self.id}"
+
+    def matches(self, ref: str) -> bool:
+        """True if a config reference like ``twitch:mychannel`` or ``discord:1234`` names it."""
+        platform, _, rest = ref.partition(":")
+        if platform != self.platform.value:
+            return False
+        rest = rest.lstrip("#").lower()
+        return rest in (self.id.lower(), self.name.lower())
+
+
+@dataclass(frozen=True, slots=True)
+class Community:
+    """Channels on several platforms that act as one audience (shared FAQ, polls...)."""
+
+    name: str
+    channels: tuple[str, ...]
+    mod_channels: tuple[str, ...] = ()
+    announce_channels: tuple[str, ...] = ()
+    timezone: str = "UTC"
+
+    def contains(self, channel: Channel) -> bool:
+        return any(channel.matches(ref) for ref in self.channels)
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One chat message, already cleaned of control characters and oversize text."""
+
+    id: str
+    platform: Platform
+    channel: Channel
+    author: User
+    text: str
+    sent_at: datetime
+    reply_to: str | None = None
+    truncated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """An interactive button. Pressing it runs ``command`` as the user who pressed it.
+
+    Platforms without buttons show ``!command`` as a text instruction instead.
+    """
+
+    label: str
+    command: str
+    style: str = "secondary"
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What a plugin answers. ``mention`` allows pinging the author (never roles/everyone)."""
+
+    text: str
+    mention: bool = False
+    buttons: tuple[Button, ...] = ()
+    ephemeral: bool = False
+
+
+class Action(enum.IntEnum):
+    """Moderation outcomes, ordered by severity (the most severe verdict wins)."""
+
+    NONE = 0
+    FLAG = 10
+    DELETE = 20
+    TIMEOUT = 30
+    BAN = 40
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """A moderation plugin's decision about one message."""
+
+    action: Action
+    reason: str
+    category: str = "other"
+    score: float = 0.0
+    timeout_seconds: int = 0
+    flag_id: int | None = None
+    extra: dict[str, object] = field(default_factory=dict, compare=False, hash=False)

@@ -1,0 +1,1 @@
+"""Platform adapters: the only code that knows Discord, Twitch or the console."""

@@ -1,0 +1,71 @@
+"""The adapter contract. An adapter turns platform events into core messages and core
+actions into platform calls; plugins never see it directly."""
+
+from __future__ import annotations
+
+import enum
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from ..model import Button, Channel, Message, Platform, User
+
+if TYPE_CHECKING:
+    from ..commands import Command
+    from ..runtime import Bot
+
+
+class Capability(str, enum.Enum):
+    """What an adapter can do; the runtime degrades where one is missing."""
+
+    BUTTONS = "buttons"
+    DELETE = "delete"
+    TIMEOUT = "timeout"
+    BAN = "ban"
+    EPHEMERAL = "ephemeral"
+    SLASH_COMMANDS = "slash_commands"
+    NATIVE_EVENTS = "native_events"
+
+
+class PlatformAdapter(ABC):
+    """Base class of every adapter (Discord, Twitch, console, fake)."""
+
+    platform: Platform
+    capabilities: frozenset[Capability] = frozenset()
+    bot_user: User | None = None
+
+    @abstractmethod
+    async def start(self, bot: Bot) -> None:
+        """Connect and begin delivering messages with ``await bot.handle_message(msg)``."""
+
+    @abstractmethod
+    async def stop(self) -> None:
+        """Disconnect; pending deliveries may be dropped."""
+
+    @abstractmethod
+    async def send(self, channel: Channel, text: str, *, buttons: Sequence[Button] = (),
+                   reply_to: Message | None = None, mention: User | None = None) -> str | None:
+        """Post text (already cleaned and cut by the core); return the new message id."""
+
+    async def delete(self, message: Message) -> bool:
+        """Remove a message. Return False where it is not possible."""
+        return False
+
+    async def timeout(self, user: User, channel: Channel, seconds: int, reason: str) -> bool:
+        """Stop a user from chatting for ``seconds``. Return False where not possible."""
+        return False
+
+    async def ban(self, user: User, channel: Channel, reason: str) -> bool:
+        """Ban a user. Never called automatically unless a community configures it."""
+        return False
+
+    async def register_commands(self, commands: Sequence[Command]) -> None:  # noqa: B027
+        """Publish the commands (Discord: sync slash commands). Text platforms: nothing."""
+
+    def channel(self, ref: str) -> Channel | None:
+        """The channel a config reference names (``general``, ``1234``), if known."""
+        return None
+
+    def is_moderator_in(self, channel: Channel) -> bool:
+        """Whether the bot account has moderator rights there (raises Twitch limits)."""
+        return False

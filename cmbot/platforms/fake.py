@@ -1,0 +1,120 @@
+"""An in-memory platform: records every action. Used by tests, benchmarks and the console."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from ..model import Button, Channel, Message, Platform, Role, User
+from .base import Capability, PlatformAdapter
+
+if TYPE_CHECKING:
+    from ..runtime import Bot
+
+CAPABILITIES = {
+    Platform.DISCORD: frozenset({Capability.BUTTONS, Capability.DELETE, Capability.TIMEOUT,
+                                 Capability.BAN, Capability.EPHEMERAL,
+                                 Capability.SLASH_COMMANDS, Capability.NATIVE_EVENTS}),
+    Platform.TWITCH: frozenset({Capability.DELETE, Capability.TIMEOUT, Capability.BAN}),
+    Platform.CONSOLE: frozenset({Capability.DELETE, Capability.TIMEOUT}),
+    Platform.FAKE: frozenset({Capability.DELETE, Capability.TIMEOUT}),
+}
+
+
+@dataclass(frozen=True)
+class Sent:
+    """One action the bot took on a platform."""
+
+    kind: str  # send | delete | timeout | ban
+    platform: Platform
+    channel: Channel
+    text: str = ""
+    id: str = ""
+    buttons: tuple[Button, ...] = ()
+    reply_to: str | None = None
+    user: User | None = None
+    seconds: int = 0
+    reason: str = ""
+    at: float = 0.0
+
+    def __str__(self) -> str:
+        where = f"[{self.platform.value} #{self.channel.name}]"
+        if self.kind == "send":
+            buttons = "".join(f" [{b.label}]" for b in self.buttons)
+            return f"{where} {self.text}{buttons}"
+        who = self.user.shown_name if self.user else "?"
+        if self.kind == "delete":
+            return f"{where} (deleted a message from {who}: {self.reason})"
+        if self.kind == "timeout":
+            return f"{where} (timed out {who} for {self.seconds}s: {self.reason})"
+        return f"{where} ({self.kind} {who}: {self.reason})"
+
+
+class FakePlatform(PlatformAdapter):
+    """Behaves like ``platform`` (limits, capabilities) and records what the bot does."""
+
+    def __init__(self, platform: Platform, *, moderator: bool = False,
+                 capabilities: frozenset[Capability] | None = None) -> None:
+        self.platform = platform
+        self.capabilities = CAPABILITIES[platform] if capabilities is None else capabilities
+        self.moderator = moderator
+        self.bot_user = User(platform, "bot", "cmbot", "cmbot", Role.MODERATOR, is_bot=True)
+        self.sent: list[Sent] = []
+        self.bot: Bot | None = None
+        self._ids = itertools.count(1)
+        self.deleted: set[str] = set()
+
+    def _now(self) -> float:
+        return self.bot.clock.time() if self.bot else 0.0
+
+    def record(self, action: Sent) -> None:
+        self.sent.append(action)
+
+    async def start(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def stop(self) -> None:
+        self.bot = None
+
+    async def send(self, channel: Channel, text: str, *, buttons: Sequence[Button] = (),
+                   reply_to: Message | None = None, mention: User | None = None) -> str | None:
+        msg_id = f"out{next(self._ids)}"
+        self.record(Sent("send", self.platform, channel, text, msg_id, tuple(buttons),
+                         reply_to.id if reply_to else None, at=self._now()))
+        return msg_id
+
+    async def delete(self, message: Message) -> bool:
+        self.deleted.add(message.id)
+        self.record(Sent("delete", self.platform, message.channel, message.text, message.id,
+                         user=message.author, reason="removed", at=self._now()))
+        return True
+
+    async def timeout(self, user: User, channel: Channel, seconds: int, reason: str) -> bool:
+        self.record(Sent("timeout", self.platform, channel, user=user, seconds=seconds,
+                         reason=reason, at=self._now()))
+        return True
+
+    async def ban(self, user: User, channel: Channel, reason: str) -> bool:
+        self.record(Sent("ban", self.platform, channel, user=user, reason=reason,
+                         at=self._now()))
+        return True
+
+    def channel(self, ref: str) -> Channel | None:
+        name = ref.lstrip("#").lower()
+        return Channel(self.platform, name, name) if name else None
+
+    def is_moderator_in(self, channel: Channel) -> bool:
+        return self.moderator
+
+    def make_message(self, text: str, *, user: str = "viewer", role: Role = Role.EVERYONE,
+                     channel: str = "general", sent_at: datetime | None = None,
+                     user_id: str | None = None) -> Message:
+        """Build an inbound message as this platform's adapter would."""
+        author = User(self.platform, user_id or user.lower(), user.lower(), user, role)
+        chan = Channel(self.platform, channel.lower(), channel.lower())
+        at = sent_at if sent_at is not None else (self.bot.clock.now() if self.bot else
+                                                  datetime.now().astimezone())
+        return Message(f"in{next(self._ids)}", self.platform, chan, author, text, at)

@@ -1,0 +1,80 @@
+"""Inbound and outbound text hygiene: size caps, control characters, zalgo, mass mentions."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from .model import MAX_MESSAGE_LENGTH, Platform
+
+MAX_INBOUND_LENGTH = 2000
+MAX_COMBINING_PER_CHAR = 2
+ELLIPSIS = "…"
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+_WHITESPACE_RUN = re.compile(r"[\t\n\r ]+")
+_MASS_MENTION = re.compile(r"@(everyone|here)\b", re.IGNORECASE)
+_ROLE_MENTION = re.compile(r"<@&(\d+)>")
+_USER_MENTION = re.compile(r"<@!?(\d+)>")
+_ZWSP = "\u200b"
+
+
+def strip_zalgo(text: str, keep: int = MAX_COMBINING_PER_CHAR) -> str:
+    """Drop combining marks beyond ``keep`` per base character (zalgo text)."""
+    out: list[str] = []
+    run = 0
+    for ch in text:
+        if unicodedata.combining(ch):
+            run += 1
+            if run > keep:
+                continue
+        else:
+            run = 0
+        out.append(ch)
+    return "".join(out)
+
+
+def clean_inbound(text: str, max_length: int = MAX_INBOUND_LENGTH) -> tuple[str, bool]:
+    """Normalise chat text before any plugin sees it.
+
+    Returns the cleaned text and whether it was cut. Control and invisible characters
+    are removed, whitespace runs collapse to one space, zalgo is flattened.
+    """
+    truncated = False
+    if len(text) > max_length * 4:  # bound the work on hostile input before any pass
+        text = text[: max_length * 4]
+        truncated = True
+    if text.isascii():
+        cleaned = _CONTROL.sub("", text)
+    else:
+        cleaned = strip_zalgo(unicodedata.normalize("NFC", _CONTROL.sub("", text)))
+    cleaned = _WHITESPACE_RUN.sub(" ", cleaned).strip()
+    if len(cleaned) > max_length:
+        cleaned = cleaned[:max_length]
+        truncated = True
+    return cleaned, truncated
+
+
+def neutralise_mentions(text: str, *, allow_user_mentions: bool = False) -> str:
+    """Make @everyone, @here and role mentions inert; user mentions too unless allowed."""
+    text = _MASS_MENTION.sub(lambda m: "@" + _ZWSP + m.group(1), text)
+    text = _ROLE_MENTION.sub("@role", text)
+    if not allow_user_mentions:
+        text = _USER_MENTION.sub("@user", text)
+    return text
+
+
+def cut(text: str, limit: int) -> str:
+    """Cut ``text`` to ``limit`` characters, ending with an ellipsis when cut."""
+    if len(text) <= limit:
+        return text
+    return text[: max(0, limit - 1)].rstrip() + ELLIPSIS
+
+
+def clean_outbound(
+    text: str, platform: Platform, *, allow_user_mentions: bool = False
+) -> str:
+    """Prepare bot output for a platform: no pings to groups, no control chars, within limit."""
+    text = _CONTROL.sub("", text.replace("\r", ""))
+    text = neutralise_mentions(text, allow_user_mentions=allow_user_mentions)
+    return cut(text, MAX_MESSAGE_LENGTH.get(platform, 2000))
