@@ -1,4 +1,4 @@
-"""One TOML file -> typed config. Every error names the file, the key, what was expected and a fix."""
+"""One TOML file -> typed config. Each error names the file, key, expectation and a fix."""
 
 from __future__ import annotations
 
@@ -63,7 +63,8 @@ CORE_SCHEMA: dict[str, dict[str, Setting]] = {
         "plugin_dirs": Setting(list, [], "folders of extra plugin files", item_type=str),
         "disabled_plugins": Setting(list, [], "plugin names never loaded", item_type=str),
         "hook_timeout": Setting(float, 5.0, "seconds one plugin hook may take", min=0.01, max=600),
-        "max_inbound_length": Setting(int, 2000, "longer chat messages are cut", min=100, max=20000),
+        "max_inbound_length": Setting(int, 2000, "longer chat messages are cut",
+                                      min=100, max=20000),
     },
     "console": {
         "enabled": Setting(bool, True, "use the console when no platform is enabled"),
@@ -132,6 +133,7 @@ def check_value(where: str, key: str, value: Any, setting: Setting) -> tuple[Any
         return None, (f"[{where}] {key}: secrets are never written in the config file. "
                       f"Fix: write {key} = {{ env = \"{env}\" }} and export {env}")
     expected = setting.type
+    shown = value
     ok = isinstance(value, expected) and not (expected is int and isinstance(value, bool))
     if expected is float and isinstance(value, int) and not isinstance(value, bool):
         value, ok = float(value), True
@@ -148,9 +150,9 @@ def check_value(where: str, key: str, value: Any, setting: Setting) -> tuple[Any
         return None, f"[{where}] {key}: {value!r} is not one of {choices}"
     if isinstance(value, int | float) and not isinstance(value, bool):
         if setting.min is not None and value < setting.min:
-            return None, f"[{where}] {key}: {value} is below the minimum {setting.min}"
+            return None, f"[{where}] {key}: {shown} is below the minimum {setting.min:g}"
         if setting.max is not None and value > setting.max:
-            return None, f"[{where}] {key}: {value} is above the maximum {setting.max}"
+            return None, f"[{where}] {key}: {shown} is above the maximum {setting.max:g}"
     return value, None
 
 

@@ -11,16 +11,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 
-class Platform(str, enum.Enum):
+class Platform(enum.StrEnum):
     """Where a message came from or goes to."""
 
     DISCORD = "discord"
     TWITCH = "twitch"
     CONSOLE = "console"
     FAKE = "fake"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 class Role(enum.IntEnum):

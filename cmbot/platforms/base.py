@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from ..runtime import Bot
 
 
-class Capability(str, enum.Enum):
+class Capability(enum.StrEnum):
     """What an adapter can do; the runtime degrades where one is missing."""
 
     BUTTONS = "buttons"

@@ -1,0 +1,124 @@
+import tomllib
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cmbot import Channel, Platform, Setting, hookimpl
+from cmbot.config import ConfigError, load_config, parse_config
+
+ROOT = Path(__file__).parent.parent
+
+
+def _problems(text: str) -> str:
+    with pytest.raises(ConfigError) as err:
+        parse_config(tomllib.loads(text), "bot.toml")
+    return str(err.value)
+
+
+def test_the_example_config_is_valid():
+    config = load_config(ROOT / "bot.example.toml")
+    assert config.communities[0].name == "main"
+    assert config["ratelimit"]["twitch_messages"] == 20
+
+
+def test_an_unknown_key_names_file_key_and_a_suggestion():
+    out = _problems("[bot]\nprefx = '?'\n")
+    assert "bot.toml: [bot] unknown key 'prefx'" in out and "did you mean 'prefix'" in out
+
+
+def test_a_wrong_type_says_what_was_expected_and_how_to_write_it():
+    out = _problems("[bot]\nhook_timeout = 'fast'\n")
+    assert "[bot] hook_timeout: expected a number, got 'fast'. Fix: hook_timeout = 5.0" in out
+
+
+def test_a_secret_written_in_the_file_is_refused_with_the_fix():
+    out = _problems("[discord]\ntoken = 'abc.def'\n")
+    assert 'token = { env = "TOKEN" }' in out
+    assert "abc.def" not in out  # the secret is not echoed back
+
+
+def test_a_missing_secret_is_reported_before_connecting(monkeypatch):
+    monkeypatch.delenv("MY_DISCORD_TOKEN", raising=False)
+    config = parse_config(tomllib.loads(
+        "[discord]\nenabled = true\ntoken = { env = 'MY_DISCORD_TOKEN' }\n"), "bot.toml")
+    with pytest.raises(ConfigError, match="MY_DISCORD_TOKEN is not set. Fix: export"):
+        config.check_secrets()
+    monkeypatch.setenv("MY_DISCORD_TOKEN", "s3cr3t-value")
+    config.check_secrets()
+    assert "s3cr3t-value" not in repr(config.sections["discord"])
+
+
+def test_every_problem_is_reported_at_once():
+    out = _problems("[bot]\nprefix = 1\ntimezone = 'Mars/Base'\n[communities.x]\n"
+                    "channels = ['general']\n[nope]\n")
+    assert "prefix: expected a string" in out
+    assert "unknown time zone 'Mars/Base'" in out
+    assert "channel 'general' is not platform:name" in out
+    assert "[nope] unknown section" in out
+
+
+def test_bad_toml_and_missing_files_are_explained(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[bot\nname = 'x'\n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(bad)
+    with pytest.raises(ConfigError, match="file not found. Fix: copy bot.example.toml"):
+        load_config(tmp_path / "missing.toml")
+
+
+class Tunable:
+    @hookimpl
+    def cmbot_config_schema(self):
+        return {"threshold": Setting(float, 0.5, "how sure", min=0, max=1),
+                "enabled": Setting(bool, True, "on/off")}
+
+
+async def test_plugin_settings_fall_back_channel_then_platform_then_plugin_then_default(
+        cmbot_harness):
+    h = await cmbot_harness("""
+[plugins.tunable]
+threshold = 0.6
+[channels.twitch.plugins.tunable]
+threshold = 0.7
+[channels."twitch:special".plugins.tunable]
+threshold = 0.9
+enabled = false
+""", plugins=[("tunable", Tunable())])
+    settings = h.bot.settings
+    assert settings("tunable", Channel(Platform.DISCORD, "1", "general")) == \
+        {"threshold": 0.6, "enabled": True}
+    assert settings("tunable", Channel(Platform.TWITCH, "mychannel", "mychannel"))["threshold"] \
+        == 0.7
+    assert settings("tunable", Channel(Platform.TWITCH, "special", "special")) == \
+        {"threshold": 0.9, "enabled": False}
+
+
+async def test_plugin_setting_errors_name_the_channel_table(tmp_path):
+    from cmbot.testing import make_harness
+    with pytest.raises(ConfigError) as err:
+        await make_harness('[channels."twitch:x".plugins.tunable]\nthreshold = 2\n',
+                           tmp_path=tmp_path, plugins=[("tunable", Tunable())])
+    assert '[channels."twitch:x".plugins.tunable] threshold: 2 is above the maximum 1' in \
+        str(err.value)
+
+
+_toml_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(
+        st.text(max_size=10), children, max_size=3), max_leaves=10)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.sampled_from(["bot", "console", "discord", "twitch", "scheduler",
+                                        "ratelimit", "communities", "permissions", "plugins",
+                                        "channels", "other"]),
+                       _toml_values, max_size=4))
+def test_fuzzed_configs_either_load_or_explain_every_problem(raw):
+    try:
+        parse_config(raw, "fuzz.toml")
+    except ConfigError as exc:
+        assert exc.problems
+        for problem in exc.problems:
+            assert problem.startswith("fuzz.toml: [")

@@ -1,0 +1,80 @@
+import pytest
+
+from cmbot import Platform, Priority, Reply, Role, hookimpl
+from cmbot.ratelimit import Outbox, SlidingWindow
+
+
+def _max_in_window(times, window):
+    times = sorted(times)
+    best, j = 0, 0
+    for i, t in enumerate(times):
+        while times[j] <= t - window:
+            j += 1
+        best = max(best, i - j + 1)
+    return best
+
+
+def test_sliding_window_counts_events_inside_the_window_only():
+    win = SlidingWindow(2, 10)
+    win.record(0)
+    win.record(1)
+    assert not win.available(9.9)
+    assert win.next_free(9.9) == 10
+    assert win.available(10.0)
+
+
+async def test_outbox_queues_normal_drops_low_and_sends_high_first():
+    now = [0.0]
+    sent = []
+
+    def sender(name):
+        async def go():
+            sent.append((name, now[0]))
+        return go
+
+    box = Outbox(limits=lambda key: (2, 10.0), now=lambda: now[0], queue_size=3)
+    for name in ("a", "b"):
+        await box.submit("k", sender(name))
+    await box.submit("k", sender("low"), Priority.LOW)
+    await box.submit("k", sender("n1"))
+    await box.submit("k", sender("n2"))
+    await box.submit("k", sender("high"), Priority.HIGH)
+    await box.submit("k", sender("n3"))  # queue full: the oldest normal item (n1) is dropped
+    assert [s[0] for s in sent] == ["a", "b"] and box.dropped == 2
+    now[0] = 10
+    await box.flush()
+    now[0] = 20
+    await box.flush()
+    assert [s[0] for s in sent] == ["a", "b", "high", "n2", "n3"]
+    assert box.pending() == 0
+
+
+class Chatty:
+    @hookimpl
+    def cmbot_answer(self, ctx, message):
+        return Reply(f"answer to {message.text}")
+
+
+@pytest.mark.parametrize("platform,moderator,limit,window", [
+    (Platform.TWITCH, False, 20, 30), (Platform.TWITCH, True, 100, 30),
+    (Platform.DISCORD, False, 5, 5)])
+async def test_a_flood_of_replies_never_exceeds_the_platform_limit(cmbot_harness, platform,
+                                                                   moderator, limit, window):
+    h = await cmbot_harness(plugins=[("chatty", Chatty())], twitch_moderator=moderator)
+    for i in range(200):
+        await h.say(f"q{i}?", platform=platform, user=f"user{i % 7}")
+        await h.advance(0.1)
+    times = [s.at for s in h.sent(platform)]
+    assert len(times) >= limit
+    assert _max_in_window(times, window) <= limit
+
+
+async def test_moderator_commands_are_queued_not_dropped_when_the_channel_is_busy(
+        cmbot_harness):
+    h = await cmbot_harness(plugins=[("chatty", Chatty())])
+    for i in range(25):
+        await h.say(f"flood {i}", user=f"u{i}")
+    assert len(h.sent(Platform.TWITCH)) == 20
+    assert await h.say("!help", role=Role.MODERATOR, user="mo") == []  # queued
+    later = await h.advance(31)
+    assert any(s.text.startswith("Commands:") for s in later)

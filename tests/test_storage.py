@@ -1,0 +1,65 @@
+import pytest
+
+from cmbot.storage import MigrationError, Storage
+
+
+@pytest.fixture
+async def storage(tmp_path):
+    store = Storage(tmp_path / "t.db")
+    await store.open()
+    yield store
+    await store.close()
+
+
+async def test_wal_and_foreign_keys_are_on(storage):
+    assert (await storage.fetchval("PRAGMA journal_mode")).lower() == "wal"
+    assert await storage.fetchval("PRAGMA foreign_keys") == 1
+
+
+async def test_migrations_apply_once_in_order_and_resume_from_the_stored_version(tmp_path):
+    steps = ["CREATE TABLE a (x INTEGER);", "ALTER TABLE a ADD COLUMN y TEXT;"]
+    store = Storage(tmp_path / "m.db")
+    await store.open()
+    assert await store.migrate("p", steps[:1]) == 1
+    assert await store.migrate("p", steps[:1]) == 0
+    await store.close()
+    store = Storage(tmp_path / "m.db")
+    await store.open()
+    assert await store.migrate("p", steps) == 1
+    assert await store.schema_version("p") == 2
+    await store.execute("INSERT INTO a(x, y) VALUES(1, 'z')")
+    await store.close()
+
+
+async def test_a_failing_migration_step_leaves_nothing_half_applied(storage):
+    steps = ["CREATE TABLE ok (x INTEGER);",
+             "CREATE TABLE half (x INTEGER); INSERT INTO nowhere VALUES (1);"]
+    with pytest.raises(MigrationError, match="migration step 2 failed"):
+        await storage.migrate("p", steps)
+    assert await storage.schema_version("p") == 1
+    assert await storage.fetchval(
+        "SELECT COUNT(*) FROM sqlite_master WHERE name='half'") == 0
+
+
+async def test_a_database_from_a_newer_plugin_is_refused(storage):
+    await storage.migrate("p", ["CREATE TABLE a (x);", "CREATE TABLE b (x);"])
+    with pytest.raises(MigrationError, match="newer version of the plugin"):
+        await storage.migrate("p", ["CREATE TABLE a (x);"])
+
+
+async def test_a_transaction_is_all_or_nothing(storage):
+    await storage.execute("CREATE TABLE t (x INTEGER UNIQUE)")
+    with pytest.raises(Exception, match="UNIQUE"):
+        async with storage.transaction() as db:
+            await db.execute("INSERT INTO t VALUES (1)")
+            await db.execute("INSERT INTO t VALUES (1)")
+    assert await storage.fetchval("SELECT COUNT(*) FROM t") == 0
+
+
+async def test_a_write_is_visible_to_another_connection_when_execute_returns(storage, tmp_path):
+    import sqlite3
+    await storage.execute("CREATE TABLE votes (v INTEGER)")
+    await storage.execute("INSERT INTO votes VALUES (7)")
+    other = sqlite3.connect(tmp_path / "t.db")
+    assert other.execute("SELECT v FROM votes").fetchall() == [(7,)]
+    other.close()
