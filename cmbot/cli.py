@@ -30,6 +30,13 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("config", nargs="?", default=DEFAULT_CONFIG)
     plugins = sub.add_parser("plugins", help="list plugins, their hooks and commands")
     plugins.add_argument("-c", "--config", default=DEFAULT_CONFIG)
+    evaluate = sub.add_parser("eval", help="measure a plugin's quality on a data file")
+    kinds = evaluate.add_subparsers(dest="kind", required=True)
+    faq = kinds.add_parser("faq", help="FAQ matching on a CLINC150-format JSON file")
+    faq.add_argument("file")
+    faq.add_argument("--phrasings", type=int, default=5, help="phrasings taught per entry")
+    faq.add_argument("--matcher", choices=("auto", "semantic", "lexical"), default="auto")
+    faq.add_argument("-v", "--verbose", action="store_true", help="print every mistake")
     return parser
 
 
@@ -49,6 +56,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check(args.config)
         if args.command == "plugins":
             return _plugins(args.config)
+        if args.command == "eval":
+            return _eval(args)
         if args.command == "run":
             return _run(args.config, force_console=args.console)
     except ConfigError as exc:
@@ -60,6 +69,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     return 2  # pragma: no cover - argparse requires a command
+
+
+def _eval(args: argparse.Namespace) -> int:
+    if args.kind == "faq":
+        from cmbot_plugins.faq.evaluate import evaluate
+
+        if args.phrasings < 1:
+            return _fail("--phrasings must be at least 1")
+        try:
+            result = asyncio.run(evaluate(args.file, args.phrasings, args.matcher,
+                                          args.verbose))
+        except (OSError, ValueError) as exc:
+            return _fail(f"eval faq: {exc}")
+        print(" ".join(f"{k}={v:.3f}" for k, v in result.items()))
+        return 0
+    return 2  # pragma: no cover - argparse restricts the kinds
 
 
 def _check(path: str) -> int:
@@ -86,7 +111,7 @@ def _plugins(path: str) -> int:
             print(f"  {command.usage(prefix)}  — {role}: {command.help}")
         status = getattr(info.module, "cmbot_status", None)
         if callable(status):
-            print(f"  status: {status()}")
+            print(f"  status: {status(bot)}")
     return 0
 
 

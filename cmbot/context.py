@@ -37,6 +37,11 @@ class Context:
         return self._settings
 
     @property
+    def state(self) -> dict[str, Any]:
+        """This plugin's runtime state for this bot (survives between calls, not restarts)."""
+        return self.bot.plugin_state(self.plugin)
+
+    @property
     def db(self) -> Storage:
         return self.bot.storage
 

@@ -102,6 +102,15 @@ def cmbot_on_message(ctx: Context, message: Message) -> None:
     """
 
 
+@hookspec
+def cmbot_variables(ctx: Context) -> dict[str, str] | None:
+    """Called when a plugin renders a user-facing template (an FAQ answer, an
+    announcement) for ``ctx.channel``. Return extra ``{name}`` variables, e.g.
+    ``{"next_event": "Friday stream in 2h"}``; plugins that render templates fall back to
+    an empty string for variables nobody offers.
+    """
+
+
 # --- privacy -------------------------------------------------------------------------
 
 

@@ -71,6 +71,7 @@ class Bot:
         self._channel_index: dict[str, Channel] = {}
         self._loop_task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
+        self._plugin_state: dict[str, dict[str, Any]] = {}
         self.started = False
         self.plugins: list[PluginInfo] = load_plugins(
             self.pm, disabled=config.bot["disabled_plugins"],
@@ -98,6 +99,20 @@ class Bot:
                 raise ConfigError([f"{self.config.path}: [permissions] {command_name!r} is not "
                                    f"a loaded command. Fix: use one of "
                                    f"{', '.join(sorted(c.name for c in self.commands))}"])
+
+    def plugin_state(self, plugin: str) -> dict[str, Any]:
+        """A per-bot dict where a plugin keeps its runtime state (caches, indexes)."""
+        return self._plugin_state.setdefault(plugin, {})
+
+    async def variables(self, ctx: Context) -> dict[str, str]:
+        """Template variables every plugin offers for ``ctx`` (``cmbot_variables``)."""
+        merged: dict[str, str] = {}
+        for _, found in await self.hooks.call_all("cmbot_variables",
+                                                  lambda name: Context(self, name, ctx.channel,
+                                                                       ctx.message)):
+            if isinstance(found, dict):
+                merged.update({str(k): str(v) for k, v in found.items()})
+        return merged
 
     def required_role(self, command: Command) -> Role:
         return self.config.permissions.get(command.name, command.role)
@@ -379,6 +394,12 @@ class Bot:
         prefix = self.config.bot["prefix"]
         required = self.required_role(command)
         author = message.author
+        if message.truncated:
+            limit = self.config.bot["max_inbound_length"]
+            await self.send(channel, f"✗ that message is longer than {limit} characters and "
+                            f"was cut, so {prefix}{command.name} did nothing", reply_to=message,
+                            priority=Priority.LOW)
+            return command.name
         if author.role < required:
             await self.send(channel, f"✗ {prefix}{command.name} is for {required.label}s and up.",
                             reply_to=message, priority=Priority.LOW)

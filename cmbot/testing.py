@@ -145,7 +145,9 @@ else:
 
         async def factory(config: str | dict[str, Any] | None = None,
                           **kwargs: Any) -> Harness:
-            harness = await make_harness(config, tmp_path=tmp_path, **kwargs)
+            home = tmp_path if not made else tmp_path / f"bot{len(made)}"
+            home.mkdir(exist_ok=True)
+            harness = await make_harness(config, tmp_path=home, **kwargs)
             made.append(harness)
             return harness
 

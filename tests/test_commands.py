@@ -145,7 +145,7 @@ class Grouped:
 
 @pytest.mark.parametrize("platform", PLATFORMS)
 async def test_groups_aliases_cooldowns_and_errors_through_the_runtime(cmbot_harness, platform):
-    harness = await cmbot_harness(plugins=[("g", Grouped())])
+    harness = await cmbot_harness(plugins=[("g", Grouped())], builtins=False)
 
     class Spaced:  # one message every 1.1 s keeps under Discord's 5 per 5 s
         async def say(self, *args, **kwargs):

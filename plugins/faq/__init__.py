@@ -1,0 +1,453 @@
+"""Built-in FAQ plugin: moderator-managed answers, ``!key`` lookups, and auto-answers to
+questions asked in plain chat (semantic matcher when installed, lexical otherwise)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections import deque
+from typing import Any
+
+from cmbot import Arg, Command, CommandError, Context, Message, Reply, Role, Setting, hookimpl
+from cmbot.runtime import Bot
+
+from . import transfer
+from .matching import (
+    LEXICAL_THRESHOLD,
+    EntryText,
+    LexicalMatcher,
+    Match,
+    SemanticMatcher,
+    accepts,
+    semantic_unavailable,
+)
+from .store import MAX_PHRASE_LENGTH, MAX_PHRASINGS, MIGRATIONS, Entry, FaqStore, check_key
+
+SEMANTIC_THRESHOLD = 0.38  # chosen on CLINC150 dev val+test (unseen intents are judged)
+MODEL_ID = "all-MiniLM-L6-v2-int8"
+_VARIABLE = re.compile(r"\{(\w+)\}")
+_WORDS = re.compile(r"[^\W\d_]{2,}")
+_QUESTION_START = re.compile(
+    r"^(what|whats|what's|when|where|who|whom|why|how|which|is|are|was|were|do|does|did|"
+    r"can|could|will|would|should|shall|may|any|anyone|is there)\b", re.IGNORECASE)
+
+
+@hookimpl
+def cmbot_config_schema() -> dict[str, Setting]:
+    return {
+        "auto_answer": Setting(bool, True, "answer questions asked in plain chat"),
+        "matcher": Setting(str, "auto", "auto (semantic when installed), semantic or lexical",
+                           choices=("auto", "semantic", "lexical")),
+        "semantic_threshold": Setting(float, SEMANTIC_THRESHOLD,
+                                      "minimum similarity for the semantic matcher; raise it "
+                                      "if the bot answers chatter", min=0.0, max=1.0),
+        "lexical_threshold": Setting(float, LEXICAL_THRESHOLD,
+                                     "minimum similarity for the lexical matcher",
+                                     min=0.0, max=1.0),
+        "min_words": Setting(int, 3, "a chat line needs this many words (or a question "
+                             "mark and two) to be considered", min=1, max=20),
+        "entry_cooldown": Setting(float, 60.0, "seconds before one entry auto-answers again "
+                                  "in a channel", min=0, max=86400),
+        "key_cooldown": Setting(float, 10.0, "seconds between two !key answers of one entry "
+                                "in a channel", min=0, max=3600),
+        "budget_count": Setting(int, 6, "auto-answers allowed per channel per budget_window",
+                                min=0, max=1000),
+        "budget_window": Setting(float, 300.0, "seconds of the auto-answer budget",
+                                 min=1, max=86400),
+        "max_answer_length": Setting(int, 400, "longest answer a moderator may store",
+                                     min=20, max=1900),
+        "files_dir": Setting(str, "faq-files", "folder for faq import/export files, "
+                             "relative to the config file"),
+    }
+
+
+@hookimpl
+def cmbot_migrations() -> list[str]:
+    return MIGRATIONS
+
+
+# --- runtime state --------------------------------------------------------------------
+
+
+class FaqState:
+    """Per-bot caches: one matcher index per scope, cooldowns and answer budgets."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+        self.store = FaqStore(bot.storage)
+        self.indexes: dict[str, Any] = {}
+        self.dirty: set[str] = set()
+        self.cooldowns: dict[tuple[int, str], float] = {}
+        self.budgets: dict[str, deque[float]] = {}
+        self.kind = self._choose_kind(bot)
+        self.lock = asyncio.Lock()
+
+    @staticmethod
+    def _choose_kind(bot: Bot) -> str:
+        wanted = bot.config.plugins.get("faq", {}).get("matcher", "auto")
+        if wanted == "lexical":
+            return "lexical"
+        reason = semantic_unavailable()
+        if reason is None:
+            return "semantic"
+        if wanted == "semantic":
+            raise RuntimeError(f"[plugins.faq] matcher = \"semantic\" but {reason}")
+        return "lexical"
+
+    def threshold(self, settings: dict[str, Any]) -> float:
+        key = "semantic_threshold" if self.kind == "semantic" else "lexical_threshold"
+        return float(settings[key])
+
+    def invalidate(self, scope: str) -> None:
+        self.dirty.add(scope)
+
+    async def index(self, scope: str) -> Any:
+        """The matcher for a scope, rebuilt after edits; vectors come from the database."""
+        if scope in self.indexes and scope not in self.dirty:
+            return self.indexes[scope]
+        async with self.lock:
+            rows = await self.store.phrases_for_index(scope)
+            texts: dict[int, EntryText] = {}
+            for entry in await self.store.entries(scope):
+                texts[entry.id] = EntryText(entry.id, [])
+            if self.kind == "semantic":
+                matcher: Any = SemanticMatcher()
+                await self._fill_vectors(matcher, rows)
+                rows = await self.store.phrases_for_index(scope)
+                import numpy as np
+                for row in rows:
+                    texts[row["entry_id"]].phrasings.append(row["text"])
+                    texts[row["entry_id"]].vectors.append(
+                        np.frombuffer(row["vector"], dtype=np.float32))
+            else:
+                matcher = LexicalMatcher()
+                for row in rows:
+                    texts[row["entry_id"]].phrasings.append(row["text"])
+            await asyncio.to_thread(matcher.build, list(texts.values()))
+            self.indexes[scope] = matcher
+            self.dirty.discard(scope)
+            return matcher
+
+    async def _fill_vectors(self, matcher: SemanticMatcher, rows: list[Any]) -> None:
+        missing = [r for r in rows if r["vector"] is None or r["model"] != MODEL_ID]
+        if not missing:
+            return
+        vectors = await asyncio.to_thread(matcher.embed, [r["text"] for r in missing])
+        for row, vector in zip(missing, vectors, strict=True):
+            await self.store.set_vector(row["id"], MODEL_ID, vector.tobytes())
+
+    async def vector_for(self, text: str) -> bytes | None:
+        if self.kind != "semantic":
+            return None
+        matcher = SemanticMatcher()
+        vector = await asyncio.to_thread(matcher.embed, [text])
+        return bytes(vector[0].tobytes())
+
+    async def match(self, scope: str, text: str) -> Match | None:
+        matcher = await self.index(scope)
+        if matcher.size == 0:
+            return None
+        if self.kind == "semantic":
+            return await asyncio.to_thread(matcher.best, text)
+        return matcher.best(text)  # type: ignore[no-any-return]
+
+
+def _state(bot: Bot) -> FaqState:
+    state = bot.plugin_state("faq")
+    if "faq" not in state:
+        state["faq"] = FaqState(bot)
+    return state["faq"]  # type: ignore[no-any-return]
+
+
+@hookimpl
+def cmbot_startup(bot: Bot) -> None:
+    _state(bot)
+
+
+def cmbot_status(bot: Bot) -> str:
+    """One line for ``cmbot plugins``: which matcher answers questions."""
+    state = _state(bot)
+    if state.kind == "semantic":
+        return "matcher: semantic (all-MiniLM-L6-v2 int8 ONNX, whitened centroids)"
+    reason = semantic_unavailable()
+    why = f"; semantic unavailable: {reason}" if reason else " (configured)"
+    return f"matcher: lexical (TF-IDF character n-grams){why}"
+
+
+# --- answering ------------------------------------------------------------------------
+
+
+def render(template: str, variables: dict[str, str]) -> str:
+    """Replace ``{name}`` with known variables; unknown names stay as written."""
+    return _VARIABLE.sub(lambda m: variables.get(m.group(1), m.group(0)), template)
+
+
+async def _answer_text(ctx: Context, state: FaqState, entry: Entry) -> str:
+    hits = await state.store.record_hit(entry.id, ctx.bot.clock.time())
+    variables = {"next_event": ""}
+    variables.update(await ctx.bot.variables(ctx))
+    variables.update({
+        "user": ctx.user.shown_name if ctx.user else "",
+        "channel": ctx.channel.name,
+        "count": str(hits),
+    })
+    return render(entry.answer, variables)
+
+
+def looks_like_question(text: str, min_words: int) -> bool:
+    """Cheap filter that keeps the matcher off emote spam and one-word chatter."""
+    words = _WORDS.findall(text)
+    if len(words) >= min_words:
+        return True
+    return len(words) >= 2 and ("?" in text or bool(_QUESTION_START.match(text)))
+
+
+def _cooling(state: FaqState, entry_id: int, channel: str, seconds: float, now: float) -> bool:
+    last = state.cooldowns.get((entry_id, channel))
+    return last is not None and now - last < seconds
+
+
+def _budget_ok(state: FaqState, channel: str, count: int, window: float, now: float) -> bool:
+    times = state.budgets.setdefault(channel, deque())
+    while times and times[0] <= now - window:
+        times.popleft()
+    return len(times) < count
+
+
+@hookimpl
+async def cmbot_answer(ctx: Context, message: Message) -> Reply | None:
+    state = _state(ctx.bot)
+    settings = ctx.settings
+    now = ctx.bot.clock.time()
+    text = message.text
+    if text.startswith(ctx.prefix):
+        name = text[len(ctx.prefix):].split(" ", 1)[0].lower()
+        if not name:
+            return None
+        entry = await state.store.entry(ctx.scope, name)
+        if entry is None:
+            return None
+        slot = f"key:{ctx.channel.key}"
+        if _cooling(state, entry.id, slot, settings["key_cooldown"], now):
+            return None
+        state.cooldowns[(entry.id, slot)] = now
+        return Reply(await _answer_text(ctx, state, entry))
+    if not settings["auto_answer"] or not looks_like_question(text, settings["min_words"]):
+        return None
+    match = await state.match(ctx.scope, text)
+    if not accepts(match, state.threshold(settings)):
+        return None
+    assert match is not None
+    channel = ctx.channel.key
+    if _cooling(state, match.entry_id, channel, settings["entry_cooldown"], now):
+        return None
+    if not _budget_ok(state, channel, settings["budget_count"], settings["budget_window"], now):
+        return None
+    row = await ctx.db.fetchone("SELECT key FROM faq_entries WHERE id=?", (match.entry_id,))
+    entry = await state.store.entry(ctx.scope, row["key"]) if row else None
+    if entry is None:
+        return None
+    state.cooldowns[(entry.id, channel)] = now
+    state.budgets[channel].append(now)
+    return Reply(await _answer_text(ctx, state, entry))
+
+
+@hookimpl
+async def cmbot_forget_user(bot: Bot, user_key: str) -> None:
+    await bot.storage.execute("UPDATE faq_entries SET created_by=NULL WHERE created_by=?",
+                              (user_key,))
+
+
+# --- commands -------------------------------------------------------------------------
+
+
+async def _require(ctx: Context, name: str) -> Entry:
+    entry = await _state(ctx.bot).store.entry(ctx.scope, name.lower().lstrip("!"))
+    if entry is None:
+        raise CommandError(f"no FAQ entry {name!r}; {ctx.prefix}faq list shows them")
+    return entry
+
+
+def _check_answer(ctx: Context, answer: str) -> str:
+    limit = ctx.settings["max_answer_length"]
+    answer = answer.strip()
+    if len(answer) > limit:
+        raise CommandError(f"the answer is {len(answer)} characters; the limit is {limit} "
+                           f"(shorten it, or raise [plugins.faq] max_answer_length)")
+    return answer
+
+
+async def _free_name(ctx: Context, name: str, what: str) -> str:
+    try:
+        name = check_key(name, what)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    if ctx.bot.commands.get(name) is not None or ctx.bot.commands.subcommands(name):
+        raise CommandError(f"{name!r} is already a bot command; pick another {what}")
+    if await _state(ctx.bot).store.name_taken(ctx.scope, name):
+        raise CommandError(f"{name!r} is already an FAQ key or alias here")
+    return name
+
+
+async def _show_answer(ctx: Context, key: str) -> str:
+    entry = await _require(ctx, key.split()[0])
+    return await _answer_text(ctx, _state(ctx.bot), entry)
+
+
+async def _add(ctx: Context, key: str, answer: str) -> str:
+    key = await _free_name(ctx, key, "key")
+    answer = _check_answer(ctx, answer)
+    state = _state(ctx.bot)
+    await state.store.add(ctx.scope, key, answer, ctx.user.key if ctx.user else "",
+                          ctx.bot.clock.time())
+    state.invalidate(ctx.scope)
+    return (f"✓ added {ctx.prefix}{key}. Teach it how viewers ask: {ctx.prefix}faq teach {key} "
+            f"<question> (5-10 phrasings work best)")
+
+
+async def _edit(ctx: Context, key: str, answer: str) -> str:
+    entry = await _require(ctx, key)
+    await _state(ctx.bot).store.set_answer(entry.id, _check_answer(ctx, answer),
+                                           ctx.bot.clock.time())
+    return f"✓ updated {ctx.prefix}{entry.key}"
+
+
+async def _remove(ctx: Context, key: str) -> str:
+    entry = await _require(ctx, key)
+    state = _state(ctx.bot)
+    await state.store.remove(entry.id)
+    state.invalidate(ctx.scope)
+    return f"✓ removed {ctx.prefix}{entry.key} ({len(entry.phrasings)} phrasing(s))"
+
+
+async def _alias(ctx: Context, key: str, alias: str) -> str:
+    entry = await _require(ctx, key)
+    alias = await _free_name(ctx, alias, "alias")
+    await _state(ctx.bot).store.add_alias(ctx.scope, alias, entry.id)
+    return f"✓ {ctx.prefix}{alias} now answers like {ctx.prefix}{entry.key}"
+
+
+async def _teach(ctx: Context, key: str, question: str) -> str:
+    entry = await _require(ctx, key)
+    question = question.strip()
+    if len(question) > MAX_PHRASE_LENGTH:
+        raise CommandError(f"the phrasing is {len(question)} characters; the limit is "
+                           f"{MAX_PHRASE_LENGTH}")
+    if len(entry.phrasings) >= MAX_PHRASINGS:
+        raise CommandError(f"{entry.key} already has {MAX_PHRASINGS} phrasings; forget one "
+                           f"first ({ctx.prefix}faq forget-phrase {entry.key} <number>)")
+    state = _state(ctx.bot)
+    vector = await state.vector_for(question)
+    added = await state.store.add_phrase(entry.id, question,
+                                         MODEL_ID if vector else None, vector)
+    if not added:
+        raise CommandError(f"{entry.key} already knows that phrasing")
+    state.invalidate(ctx.scope)
+    count = len(entry.phrasings) + 1
+    hint = "" if count >= 5 else f" (add {5 - count} more for reliable matching)"
+    return f"✓ {entry.key} now has {count} phrasing(s){hint}"
+
+
+async def _forget_phrase(ctx: Context, key: str, phrase: str) -> str:
+    entry = await _require(ctx, key)
+    text = phrase
+    if phrase.isdigit():
+        number = int(phrase)
+        if not 1 <= number <= len(entry.phrasings):
+            raise CommandError(f"{entry.key} has {len(entry.phrasings)} phrasing(s); "
+                               f"{ctx.prefix}faq show {entry.key} numbers them")
+        text = entry.phrasings[number - 1]
+    state = _state(ctx.bot)
+    if not await state.store.remove_phrase(entry.id, text):
+        raise CommandError(f"{entry.key} has no phrasing {phrase!r}")
+    state.invalidate(ctx.scope)
+    return f"✓ {entry.key} forgot “{text}”"
+
+
+async def _list(ctx: Context) -> str:
+    entries = await _state(ctx.bot).store.entries(ctx.scope)
+    if not entries:
+        return f"No FAQ entries yet. Moderators: {ctx.prefix}faq add <key> <answer>"
+    return "FAQ: " + ", ".join(f"{ctx.prefix}{e.key}" for e in entries)
+
+
+async def _show(ctx: Context, key: str) -> str:
+    entry = await _require(ctx, key)
+    when = (time.strftime("%Y-%m-%d %H:%M", time.gmtime(entry.last_used))
+            if entry.last_used else "never")
+    phrasings = " ".join(f"{i}. {p}" for i, p in enumerate(entry.phrasings, 1)) or "(none)"
+    aliases = ", ".join(entry.aliases) or "none"
+    return (f"{ctx.prefix}{entry.key}: {entry.answer} | aliases: {aliases} | phrasings: "
+            f"{phrasings} | hits: {entry.hits}, last used: {when}")
+
+
+async def _test(ctx: Context, text: str) -> str:
+    state = _state(ctx.bot)
+    settings = ctx.settings
+    threshold = state.threshold(settings)
+    match = await state.match(ctx.scope, text)
+    if match is None:
+        return "no answer: there are no taught phrasings here yet"
+    row = await ctx.db.fetchone("SELECT key FROM faq_entries WHERE id=?", (match.entry_id,))
+    key = row["key"] if row else "?"
+    detail = (f"{ctx.prefix}{key} score {match.score:.2f}, threshold {threshold:.2f}, "
+              f"off-topic {match.anchor:.2f} ({state.kind})")
+    filtered = "" if looks_like_question(text, settings["min_words"]) else \
+        " — but chat lines this short are skipped unless they look like a question"
+    if accepts(match, threshold):
+        return f"would answer {detail}{filtered}"
+    return f"no answer: best {detail}{filtered}"
+
+
+async def _export(ctx: Context, format: str | None = None) -> str:  # noqa: A002
+    entries = await _state(ctx.bot).store.full_entries(ctx.scope)
+    path = transfer.export_file(ctx, entries, format or "toml")
+    return f"✓ exported {len(entries)} entries to {path}"
+
+
+async def _import(ctx: Context, file: str) -> str:
+    state = _state(ctx.bot)
+    items = transfer.read_file(ctx, file)
+    for item in items:
+        if ctx.bot.commands.get(item.key) is not None:
+            raise CommandError(f"{file}: {item.key!r} is a bot command; rename that entry")
+        _check_answer(ctx, item.answer)
+    vectors: dict[str, bytes | None] = {}
+    phrases = sorted({p for item in items for p in item.phrasings})
+    if state.kind == "semantic" and phrases:
+        encoded = await asyncio.to_thread(SemanticMatcher().embed, phrases)
+        vectors = {p: bytes(v.tobytes()) for p, v in zip(phrases, encoded, strict=True)}
+    added, updated = await transfer.apply(ctx, items, vectors, MODEL_ID)
+    state.invalidate(ctx.scope)
+    return f"✓ imported {file}: {added} new, {updated} updated"
+
+
+@hookimpl
+def cmbot_commands() -> list[Command]:
+    mod = Role.MODERATOR
+    key = Arg("key", help="the entry's key, e.g. discord", autocomplete="faq_keys")
+    return [
+        Command("faq", "show an FAQ answer", _show_answer, args=[Arg("key", "text")],
+                user_cooldown=5),
+        Command("faq add", "add an entry", _add, role=mod,
+                args=[Arg("key"), Arg("answer", "text")]),
+        Command("faq edit", "change an entry's answer", _edit, role=mod,
+                args=[key, Arg("answer", "text")]),
+        Command("faq remove", "delete an entry", _remove, role=mod, args=[key]),
+        Command("faq alias", "another !name for an entry", _alias, role=mod,
+                args=[key, Arg("alias")]),
+        Command("faq teach", "add a way viewers ask this question", _teach, role=mod,
+                args=[key, Arg("question", "text")]),
+        Command("faq forget-phrase", "remove a phrasing (by number or text)", _forget_phrase,
+                role=mod, args=[key, Arg("phrase", "text")]),
+        Command("faq list", "list the entries", _list, user_cooldown=10),
+        Command("faq show", "answer, phrasings, hits and last use", _show, role=mod,
+                args=[key]),
+        Command("faq test", "dry run: which entry would answer this", _test, role=mod,
+                args=[Arg("text", "text")]),
+        Command("faq export", "write the FAQ to a TOML or CSV file", _export, role=mod,
+                args=[Arg("format", "choice", required=False, choices=("toml", "csv"))]),
+        Command("faq import", "load entries from a TOML or CSV file", _import, role=mod,
+                args=[Arg("file")]),
+    ]
