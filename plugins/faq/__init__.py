@@ -144,13 +144,14 @@ class FaqState:
         vector = await asyncio.to_thread(matcher.embed, [text])
         return bytes(vector[0].tobytes())
 
-    async def match(self, scope: str, text: str) -> Match | None:
+    async def match(self, scope: str, text: str, threshold: float | None = None
+                    ) -> Match | None:
         matcher = await self.index(scope)
         if matcher.size == 0:
             return None
         if self.kind == "semantic":
             return await asyncio.to_thread(matcher.best, text)
-        return matcher.best(text)  # type: ignore[no-any-return]
+        return matcher.best(text, threshold)  # type: ignore[no-any-return]
 
 
 def _state(bot: Bot) -> FaqState:
@@ -235,8 +236,9 @@ async def cmbot_answer(ctx: Context, message: Message) -> Reply | None:
         return Reply(await _answer_text(ctx, state, entry))
     if not settings["auto_answer"] or not looks_like_question(text, settings["min_words"]):
         return None
-    match = await state.match(ctx.scope, text)
-    if not accepts(match, state.threshold(settings)):
+    threshold = state.threshold(settings)
+    match = await state.match(ctx.scope, text, threshold)
+    if not accepts(match, threshold):
         return None
     assert match is not None
     channel = ctx.channel.key
