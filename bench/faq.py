@@ -27,7 +27,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from cmbot_plugins.faq.matching import (  # noqa: E402
-    EntryText, LexicalMatcher, SemanticMatcher, semantic_unavailable,
+    EntryText,
+    LexicalMatcher,
+    SemanticMatcher,
+    semantic_unavailable,
 )
 
 
