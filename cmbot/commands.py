@@ -3,6 +3,7 @@ slash command on Discord. Parsing, usage lines, roles and cooldowns live here.""
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -92,6 +93,9 @@ class Command:
     aliases: tuple[str, ...] = ()
     plugin: str = ""
     hidden: bool = False
+    absorbs_subcommands: bool = False
+    """If True, a user not allowed a subcommand (``!feedback summary of today``) runs this
+    command with the whole line instead of being refused."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "args", tuple(self.args))
@@ -106,6 +110,7 @@ class Command:
             if arg.type == "text" or arg.many:
                 raise ValueError(f"command {self.name!r}: {arg.name!r} takes the rest of "
                                  f"the line, so it must be the last positional argument")
+        _check_handler(self)
         seen_optional = False
         for arg in positional:
             if not arg.required:
@@ -120,6 +125,21 @@ class Command:
 
     def usage(self, prefix: str = "!") -> str:
         return " ".join([prefix + self.name, *(a.placeholder for a in self.args)])
+
+
+def _check_handler(command: Command) -> None:
+    """Fail at load time if the handler cannot take ``ctx`` and every argument."""
+    try:
+        params = inspect.signature(command.handler).parameters
+    except (TypeError, ValueError):
+        return
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return
+    names = set(params)
+    missing = [a.name for a in command.args if a.name not in names]
+    if missing or not params:
+        raise ValueError(f"command {command.name!r}: its handler must accept ctx and "
+                         f"{', '.join(missing) or 'ctx'} as keyword parameters")
 
 
 @dataclass(frozen=True, slots=True)

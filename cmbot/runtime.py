@@ -394,6 +394,14 @@ class Bot:
         prefix = self.config.bot["prefix"]
         required = self.required_role(command)
         author = message.author
+        if author.role < required and command.group:
+            fallback = self.commands.get(command.group)
+            if (fallback is not None and fallback.absorbs_subcommands
+                    and author.role >= self.required_role(fallback)):
+                # "!feedback summary of today..." from a viewer is feedback, not the
+                # moderators' subcommand: run the group's own command with the whole line.
+                found = Resolved(fallback, *_tail(line, command.group))
+                command, required = fallback, self.required_role(fallback)
         if message.truncated:
             limit = self.config.bot["max_inbound_length"]
             await self.send(channel, f"✗ that message is longer than {limit} characters and "
@@ -447,6 +455,16 @@ class Bot:
     async def forget_user(self, user_key: str) -> None:
         """Erase what every plugin stores about a user (``platform:id``)."""
         await self.hooks.call_all("cmbot_forget_user", bot=self, user_key=user_key)
+
+
+def _tail(line: str, group: str) -> tuple[str, list[Any]]:
+    """The arguments of ``group`` in ``line``: everything after the group word."""
+    from .commands import Token, tokenize
+
+    tokens = tokenize(line)[1:]
+    start = tokens[0].start if tokens else len(line)
+    shifted = [Token(t.value, t.start - start, t.end - start, t.quoted) for t in tokens]
+    return line[start:], shifted
 
 
 def _resolve(config: Config, folder: str) -> str:

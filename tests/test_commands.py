@@ -193,3 +193,11 @@ def test_fuzzed_command_lines_never_crash_and_errors_name_the_problem(line):
         parse_arguments(found.command, found.args_raw, found.tokens)
     except UsageError as exc:
         assert str(exc).strip()
+
+
+def test_a_handler_that_cannot_take_its_arguments_fails_at_load():
+    async def handler(ctx, poll_id=None):
+        return None
+
+    with pytest.raises(ValueError, match="'poll end': its handler must accept ctx and id"):
+        Command("poll end", "h", handler, args=[Arg("id", "int", required=False)])

@@ -97,7 +97,7 @@ async def test_disabled_plugins_are_blocked_before_loading(cmbot_harness, tmp_pa
     folder.mkdir()
     (folder / "explodes.py").write_text("raise RuntimeError('must never be imported')\n")
     h = await cmbot_harness(f'[bot]\nplugin_dirs = ["{folder}"]\n'
-                            f'disabled_plugins = ["explodes", "help", "faq"]\n')
+                            f'disabled_plugins = ["explodes", "help", "faq", "polls"]\n')
     assert {p.name for p in h.bot.plugins} == set()
     assert h.bot.commands.get("help") is None
 

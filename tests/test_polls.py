@@ -1,0 +1,198 @@
+"""Polls and feedback through the harness: Discord and Twitch voters, one tally."""
+
+import asyncio
+
+import pytest
+
+from cmbot import Platform, Role
+
+D, T, C = Platform.DISCORD, Platform.TWITCH, Platform.CONSOLE
+MOD = {"role": Role.MODERATOR, "user": "mo"}
+
+
+async def _start(h, line='!poll start "Best map?" Dust Mirage "Ancient ruins" duration:5m',
+                 platform=T):
+    sent = await h.say(line, platform=platform, **MOD)
+    return sent
+
+
+async def _tally(h, poll_id=1):
+    rows = await h.bot.storage.fetchall(
+        "SELECT option, COUNT(*) AS n FROM poll_votes WHERE poll_id=? GROUP BY option",
+        (poll_id,))
+    return {r["option"] + 1: r["n"] for r in rows}
+
+
+async def test_a_poll_is_announced_on_every_platform_with_buttons_where_possible(
+        cmbot_harness):
+    h = await cmbot_harness()
+    sent = await _start(h)
+    by_platform = {s.platform: s for s in sent}
+    assert set(by_platform) == {D, T}
+    assert [b.command for b in by_platform[D].buttons] == ["vote 1", "vote 2", "vote 3"]
+    assert "Mirage: !vote 2" in by_platform[T].text and by_platform[T].buttons == ()
+
+
+async def test_votes_from_discord_and_twitch_make_one_tally_and_close_on_the_timer(
+        cmbot_harness):
+    h = await cmbot_harness()
+    await _start(h)
+    assert await h.say("!vote 1", platform=T, user="ann") == []  # acknowledged in a batch
+    await h.say("!vote mir", platform=T, user="bob")
+    await h.say("!vote 3", platform=D, user="cara")
+    await h.say("!vote dust", platform=D, user="cara")  # changes her vote
+    await h.say("!vote 1", platform=D, user="dan")
+    acks = await h.advance(10)
+    assert sorted(s.text for s in acks) == ["✓ votes counted: ann, bob",
+                                            "✓ votes counted: cara, dan"]
+    assert await _tally(h) == {1: 3, 2: 1}
+    assert await h.advance("4m") == []
+    closing = await h.advance("1m")
+    assert {s.platform for s in closing} == {D, T}
+    text = closing[0].text
+    assert "Poll #1 results: Best map?" in text
+    assert "1. Dust ████████░░ 3 (75%)" in text and "2. Mirage ██░░░░░░░░ 1 (25%)" in text
+    assert "4 voters (Discord 2, Twitch 2)" in text
+    late = await h.say("!vote 2", platform=T, user="eve")
+    assert late[0].text == "✗ poll #1 is closed; no poll is open"
+    assert await _tally(h) == {1: 3, 2: 1}
+
+
+async def test_a_poll_survives_a_restart_mid_poll(cmbot_harness):
+    h = await cmbot_harness()
+    await _start(h)
+    await h.say("!vote 2", platform=T, user="ann")
+    h = await h.restart()
+    await h.say("!vote 2", platform=D, user="bob")
+    closing = await h.advance("5m")
+    assert any("2. Mirage ██████████ 2 (100%)" in s.text for s in closing)
+
+
+async def test_concurrent_duplicate_deliveries_count_once(cmbot_harness):
+    h = await cmbot_harness()
+    await _start(h)
+    adapter = h.platforms[T]
+    messages = [adapter.make_message("!vote 1", user="ann", channel="mychannel")
+                for _ in range(20)]
+    messages += [adapter.make_message("!vote 2", user=f"u{i}", channel="mychannel")
+                 for i in range(30)]
+    await asyncio.gather(*(h.bot.handle_message(m) for m in messages))
+    assert await _tally(h) == {1: 1, 2: 30}
+    count = await h.bot.storage.fetchval("SELECT COUNT(*) FROM poll_votes")
+    assert count == 31
+
+
+@pytest.mark.parametrize("platform", [D, T, C])
+async def test_bad_votes_and_commands_get_clear_replies_and_change_nothing(cmbot_harness,
+                                                                           platform):
+    h = await cmbot_harness()
+
+    async def say(text, **kw):
+        await h.advance(2)
+        return [s.text for s in await h.say(text, platform=platform, **kw)]
+
+    assert await say("!vote 1") == ["✗ no poll is open here"]
+    assert "give a question and 2 to 10 options" in (await say("!poll start Solo? Yes",
+                                                                **MOD))[0]
+    assert "11 options; a poll has 2 to 10" in (await say(
+        "!poll start Q? a b c d e f g h i j k", **MOD))[0]
+    assert "is 250 characters; the limit is 200" in (await say(
+        f'!poll start "{"q" * 250}" a b', **MOD))[0]
+    assert "two options are the same" in (await say("!poll start Q? yes YES", **MOD))[0]
+    assert "<duration>" in (await say("!poll start Q? a b duration:soon", **MOD))[0]
+    assert "is for moderators" in (await say("!poll start Q? a b"))[0]
+    await say("!poll start Q? apple apricot banana", **MOD)
+    assert "option 7 does not exist; choose 1 to 3" in (await say("!vote 7"))[0]
+    assert "'ap' matches apple and apricot" in (await say("!vote ap"))[0]
+    assert "no option starts with 'kiwi'" in (await say("!vote kiwi"))[0]
+    assert "poll #1 is still open" in (await say("!poll start Q2? a b", **MOD))[0]
+    assert "there is no poll #9 here" in (await say("!poll results 9"))[0]
+    assert await _tally(h) == {}
+    await say("!poll cancel", **MOD)
+    assert "already cancelled" in (await say("!poll end 1", **MOD))[0]
+
+
+async def test_where_limits_a_poll_to_some_platforms(cmbot_harness):
+    h = await cmbot_harness()
+    sent = await _start(h, "!poll start Q? a b where:twitch", platform=T)
+    assert {s.platform for s in sent} == {T}
+    refused = await h.say("!vote 1", platform=D, user="ann")
+    assert refused[0].text == "✗ poll #1 is not open on discord"
+
+
+async def test_options_cannot_ping_everyone_and_export_writes_csv(cmbot_harness, tmp_path):
+    h = await cmbot_harness(f'[plugins.polls]\nfiles_dir = "{tmp_path / "out"}"\n'
+                            '[communities.main]\nchannels = ["twitch:mychannel", '
+                            '"discord:general"]\n')
+    sent = await _start(h, '!poll start "@everyone vote!" "<@&123> team" @here anonymous:no')
+    assert all("@everyone" not in s.text and "<@&123>" not in s.text and "@here" not in s.text
+               for s in sent)
+    await h.say("!vote 2", platform=D, user="ann")
+    await h.advance(3)
+    out = await h.say("!poll export 1", **MOD)
+    assert out[0].text.startswith("✓ exported 1 vote(s) of poll #1")
+    rows = (tmp_path / "out" / "poll-1.csv").read_text().splitlines()
+    assert rows[0] == "poll,question,option,platform,voted_at_utc,voter"
+    assert rows[1].endswith(",ann") and ",discord," in rows[1]
+
+
+async def test_live_updates_are_throttled(cmbot_harness):
+    h = await cmbot_harness("[plugins.polls]\nlive_updates = 60\n"
+                            "[communities.main]\nchannels = [\"twitch:mychannel\"]\n")
+    await _start(h)
+    updates = []
+    for i in range(30):
+        sent = await h.say("!vote 1", user=f"u{i}")
+        updates += [s for s in sent if "so far" in s.text]
+        await h.advance(5)
+    assert 2 <= len(updates) <= 3  # 150 s of voting, at most one per minute
+
+
+FEEDBACK = [
+    "the new overlay is great, love it",
+    "audio is too quiet during gameplay",
+    "audio too quiet again, please fix the audio",
+    "great stream today, the overlay looks amazing",
+    "the schedule is confusing",
+    "love the community and the overlay",
+    "mic audio clipping is annoying",
+    "ok",
+]
+
+
+async def test_feedback_is_stored_and_summarised_for_moderators(cmbot_harness):
+    h = await cmbot_harness()
+    for i, text in enumerate(FEEDBACK):
+        sent = await h.say(f"!feedback {text}", user=f"v{i}",
+                           platform=D if i % 2 else T)
+        assert sent[0].text == "✓ thanks, your feedback was recorded"
+        await h.advance(3)
+    [summary] = await h.say("!feedback summary since:7d", platform=D, **MOD)
+    text = summary.text
+    assert text.startswith("Feedback, last 7d: 8 comment(s) — ")
+    assert "Top terms: audio (3), overlay (3)" in text
+    assert "👍" in text and "👎" in text
+    rows = await h.bot.storage.fetchall("SELECT platform FROM feedback")
+    assert {r["platform"] for r in rows} == {"discord", "twitch"}
+
+
+async def test_feedback_has_a_per_user_cooldown_and_forgetme_erases_it(cmbot_harness):
+    h = await cmbot_harness()
+    await h.say("!feedback first", user="ann")
+    await h.advance(2)
+    again = await h.say("!feedback second", user="ann")
+    assert again[0].text.startswith("✗ thanks! you can send more feedback in ")
+    await _start(h)
+    await h.say("!vote 1", user="ann")
+    await h.advance(61)
+    await h.say("!forgetme", user="ann")
+    assert await h.bot.storage.fetchval("SELECT COUNT(*) FROM feedback") == 0
+    assert await h.bot.storage.fetchval("SELECT COUNT(*) FROM poll_votes") == 0
+
+
+async def test_a_viewer_typing_feedback_that_starts_with_summary_is_not_refused(cmbot_harness):
+    h = await cmbot_harness()
+    sent = await h.say("!feedback summary of today: great stream")
+    assert sent[0].text == "✓ thanks, your feedback was recorded"
+    text = await h.bot.storage.fetchval("SELECT text FROM feedback")
+    assert text == "summary of today: great stream"
