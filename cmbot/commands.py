@@ -69,7 +69,7 @@ class Arg:
     def placeholder(self) -> str:
         if self.keyword:
             shown = "|".join(self.choices) if self.choices else f"<{self.type}>"
-            return f"[{self.name}:{shown}]"
+            return f"[{self.name}:{shown}]" if not self.required else f"{self.name}:{shown}"
         inner = "|".join(self.choices) if self.type == "choice" else self.name
         if self.type == "text" or self.many:
             inner += "..."
@@ -93,6 +93,8 @@ class Command:
     aliases: tuple[str, ...] = ()
     plugin: str = ""
     hidden: bool = False
+    example: str = ""
+    """A complete example line (without prefix), shown with usage errors."""
     absorbs_subcommands: bool = False
     """If True, a user not allowed a subcommand (``!feedback summary of today``) runs this
     command with the whole line instead of being refused."""
@@ -174,8 +176,19 @@ def tokenize(text: str) -> list[Token]:
             continue
         j = i
         while j < n and not text[j].isspace():
+            if text[j] == ":" and j + 1 < n and text[j + 1] in _QUOTES:
+                # key:"quoted value" keeps its spaces: repeat:"0 20 * * fri"
+                close = _QUOTES[text[j + 1]]
+                k = text.find(close, j + 2)
+                end = n if k == -1 else k
+                value = text[i:j + 1] + text[j + 2:end]
+                i_end = n if k == -1 else k + 1
+                tokens.append(Token(value, i, i_end, False))
+                j = i_end
+                break
             j += 1
-        tokens.append(Token(text[i:j], i, j, False))
+        else:
+            tokens.append(Token(text[i:j], i, j, False))
         i = j
     return tokens
 

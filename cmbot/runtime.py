@@ -431,7 +431,9 @@ class Bot:
                                      self.timezone_of(message.channel))
             result = await asyncio.wait_for(command.handler(ctx, **kwargs), self.hooks.timeout)
         except UsageError as exc:
-            await ctx.reply(f"✗ {exc}. Usage: {command.usage(prefix)}", priority=priority)
+            example = f" Example: {prefix}{command.example}" if command.example else ""
+            await ctx.reply(f"✗ {exc}. Usage: {command.usage(prefix)}{example}",
+                            priority=priority)
             return
         except CommandError as exc:
             await ctx.reply(f"✗ {exc}", priority=priority)

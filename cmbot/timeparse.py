@@ -62,3 +62,80 @@ def parse_datetime(text: str, tz: str = "UTC") -> datetime:
     if value.tzinfo is None:
         value = value.replace(tzinfo=get_zone(tz))
     return value
+
+
+_WEEKDAYS = {name: i for i, names in enumerate((
+    ("monday", "mon"), ("tuesday", "tue", "tues"), ("wednesday", "wed"),
+    ("thursday", "thu", "thur", "thurs"), ("friday", "fri"), ("saturday", "sat"),
+    ("sunday", "sun"))) for name in names}
+_CLOCK = re.compile(r"^(\d{1,2})(?::(\d{2}))?\s*(am|pm)?$", re.IGNORECASE)
+WHEN_EXAMPLES = "2026-12-01T20:00, in 2h30m, friday 20:00, tomorrow 18:30 or 21:00"
+
+
+def _clock(text: str) -> tuple[int, int]:
+    match = _CLOCK.match(text.strip())
+    if not match:
+        raise ValueError(f"{text!r} is not a time of day; write it like 20:00 or 8pm")
+    hour, minute = int(match.group(1)), int(match.group(2) or 0)
+    suffix = (match.group(3) or "").lower()
+    if suffix == "pm" and hour < 12:
+        hour += 12
+    elif suffix == "am" and hour == 12:
+        hour = 0
+    if hour > 23 or minute > 59:
+        raise ValueError(f"{text!r} is not a time of day; write it like 20:00 or 8pm")
+    return hour, minute
+
+
+def parse_when(text: str, tz: str, now: datetime) -> datetime:
+    """A moment as moderators type it, in time zone ``tz``; must be in the future.
+
+    Accepts ISO 8601 (``2026-12-01T20:00``), relative (``in 2h30m``), weekday and time
+    (``friday 20:00``: the next one), ``today``/``tomorrow`` and a time, or a bare time
+    (``21:00``: today, or tomorrow if already past).
+    """
+    from datetime import timedelta
+
+    raw = " ".join(text.strip().lower().split())
+    zone = get_zone(tz)
+    local_now = now.astimezone(zone)
+    if not raw:
+        raise ValueError(f"missing time; write it like {WHEN_EXAMPLES}")
+    if raw.startswith("in "):
+        when = now + timedelta(seconds=parse_duration(raw[3:]))
+    elif raw[:1].isdigit() and ("-" in raw[:5]):
+        when = parse_datetime(raw.replace(" ", "T", 1) if " " in raw else raw, tz)
+    else:
+        day_word, _, rest = raw.partition(" ")
+        if day_word in _WEEKDAYS:
+            hour, minute = _clock(rest or "00:00") if rest else (0, 0)
+            if not rest:
+                raise ValueError(f"{text!r} needs a time; write it like friday 20:00")
+            ahead = (_WEEKDAYS[day_word] - local_now.weekday()) % 7
+            day = local_now.date() + timedelta(days=ahead)
+            when = datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
+            if when <= now:
+                when = _shift_days(when, 7, zone)
+        elif day_word in ("today", "tonight", "tomorrow"):
+            hour, minute = _clock(rest) if rest else (20, 0)
+            day = local_now.date() + timedelta(days=1 if day_word == "tomorrow" else 0)
+            when = datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
+        elif _CLOCK.match(raw):
+            hour, minute = _clock(raw)
+            day = local_now.date()
+            when = datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
+            if when <= now:
+                when = _shift_days(when, 1, zone)
+        else:
+            raise ValueError(f"{text!r} is not a time I understand; write it like "
+                             f"{WHEN_EXAMPLES}")
+    if when <= now:
+        raise ValueError(f"{text!r} is in the past; write a future time like {WHEN_EXAMPLES}")
+    return when
+
+
+def _shift_days(when: datetime, days: int, zone: ZoneInfo) -> datetime:
+    from datetime import timedelta
+
+    day = when.date() + timedelta(days=days)
+    return datetime(day.year, day.month, day.day, when.hour, when.minute, tzinfo=zone)

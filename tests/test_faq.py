@@ -247,11 +247,12 @@ async def test_variables_come_from_other_plugins_or_stay_empty(cmbot_harness):
             return {"next_event": "Friday 20:00"}
 
     h = await cmbot_harness(_config("lexical"))
-    await h.say("!faq add next Next: {next_event} in #{channel} {unknown}", **MOD)
-    assert (await h.say("!next"))[0].text == "Next:  in #mychannel {unknown}"
-    h2 = await cmbot_harness(_config("lexical"), plugins=[("events", Events())])
-    await h2.say("!faq add next Next: {next_event}", **MOD)
-    assert (await h2.say("!next"))[0].text == "Next: Friday 20:00"
+    await h.say("!faq add upcoming Next: {next_event} in #{channel} {unknown}", **MOD)
+    assert (await h.say("!upcoming"))[0].text == "Next:  in #mychannel {unknown}"
+    h2 = await cmbot_harness(_config("lexical") + '[bot]\ndisabled_plugins = ["announcements"]\n',
+                             plugins=[("events", Events())])
+    await h2.say("!faq add upcoming Next: {next_event}", **MOD)
+    assert (await h2.say("!upcoming"))[0].text == "Next: Friday 20:00"
 
 
 async def test_cmbot_plugins_says_which_matcher_is_active(cmbot_harness):

@@ -96,8 +96,10 @@ async def test_disabled_plugins_are_blocked_before_loading(cmbot_harness, tmp_pa
     folder = tmp_path / "p"
     folder.mkdir()
     (folder / "explodes.py").write_text("raise RuntimeError('must never be imported')\n")
+    from cmbot.plugins import BUILTIN_PLUGINS
+    builtins = ", ".join(f'"{name}"' for name in BUILTIN_PLUGINS)
     h = await cmbot_harness(f'[bot]\nplugin_dirs = ["{folder}"]\n'
-                            f'disabled_plugins = ["explodes", "help", "faq", "polls"]\n')
+                            f'disabled_plugins = ["explodes", {builtins}]\n')
     assert {p.name for p in h.bot.plugins} == set()
     assert h.bot.commands.get("help") is None
 
