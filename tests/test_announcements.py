@@ -1,0 +1,211 @@
+"""Announcements through the harness: events, reminders, DST, restarts, chat timers."""
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from cmbot import Platform, Role
+from cmbot.clock import Clock
+
+D, T, C = Platform.DISCORD, Platform.TWITCH, Platform.CONSOLE
+MOD = {"role": Role.MODERATOR, "user": "mo"}
+PARIS = ZoneInfo("Europe/Paris")
+CONFIG = """
+[communities.main]
+channels = ["twitch:mychannel", "discord:general", "console:console"]
+announce_channels = ["twitch:mychannel", "discord:announcements"]
+mod_channels = ["discord:mod-log"]
+timezone = "Europe/Paris"
+[plugins.announcements]
+url = "https://twitch.tv/mychannel"
+"""
+
+
+def _split(sent):
+    """(the reply to the moderator, the announcements)."""
+    replies = [s for s in sent if s.reply_to is not None]
+    assert len(replies) == 1, sent
+    return replies[0], [s for s in sent if s.reply_to is None]
+
+
+def _texts(sent):
+    return sorted((s.platform.value, s.channel.name, s.text) for s in sent)
+
+
+@pytest.mark.parametrize("platform", [D, T, C])
+async def test_an_event_is_confirmed_and_reminders_fire_at_the_right_instants(
+        cmbot_harness, platform):
+    h = await cmbot_harness(CONFIG)  # clock: Monday 2026-01-05 12:00 UTC (13:00 Paris)
+    confirm, announced = _split(await h.say(
+        '!event add "Friday stream" friday 20:00 remind:1d,1h,10m Chill run',
+        platform=platform, **MOD))
+    assert confirm.text.startswith("✓ event #1 “Friday stream” on Fri 9 Jan 20:00 CET "
+                                   "(Europe/Paris), in 4d7h; reminders 1d before (Thu 8 Jan "
+                                   "20:00 CET), 1h before (Fri 9 Jan 19:00 CET), 10m before")
+    assert announced and all("📅 Friday stream — Fri 9 Jan 20:00 CET" in s.text
+                             for s in announced)
+    assert await h.advance("3d6h59m") == []  # Thursday 19:59 Paris
+    reminder = await h.advance("1m")
+    assert _texts(reminder) == [
+        ("discord", "announcements", "⏰ Friday stream starts in 1d (Fri 9 Jan 20:00 CET). "
+                                     "Chill run https://twitch.tv/mychannel"),
+        ("twitch", "mychannel", "⏰ Friday stream starts in 1d (Fri 9 Jan 20:00 CET). "
+                                "Chill run https://twitch.tv/mychannel")]
+    assert len(await h.advance("23h")) == 2
+    assert len(await h.advance("50m")) == 2
+    start = await h.advance("10m")
+    assert all(s.text.startswith("🔴 Friday stream is starting now!") for s in start)
+    assert await h.advance("7d") == []  # not repeating
+    assert (await h.say("!next", platform=platform))[0].text == "No upcoming events."
+
+
+async def test_viewers_see_the_next_event_and_only_moderators_manage_events(cmbot_harness):
+    h = await cmbot_harness(CONFIG)
+    assert "is for moderators" in (await h.say('!event add "X" friday 20:00'))[0].text
+    await h.say('!event add "Friday stream" friday 20:00', **MOD)
+    await h.advance(15)
+    assert (await h.say("!next"))[0].text == \
+        "Next: Friday stream — Fri 9 Jan 20:00 CET, in 4d6h. https://twitch.tv/mychannel"
+    await h.advance(15)
+    assert (await h.say("!event next", platform=D))[0].text.startswith("Next: Friday stream")
+    assert "is for moderators" in (await h.say("!event cancel 1"))[0].text
+
+
+@pytest.mark.parametrize("line,problem", [
+    ('!event add "" yesterday', "<title> must not be empty"),
+    ('!event add "Stream" yesterday', "'yesterday' is not a time I understand"),
+    ('!event add "Stream" 2020-01-01T20:00', "is in the past"),
+    ('!event add "Stream" friday 20:00 tz:Mars/Base', "unknown time zone 'Mars/Base'"),
+    ('!event add "Stream" friday 20:00 repeat:"0 0 20 * * fri 2026"', "has 7 fields"),
+    ('!event add "Stream" friday 20:00 remind:soon', "<remind>: 'soon' is not a duration"),
+    ('!event edit 99 title:"New"', "there is no event #99 here"),
+    ("!timer add t every:10s hi", "<every> must be at least 60s"),
+    ("!timer add t hello", "missing every:..."),
+    ("!timer add t every:5m quiet:25-99 hi", "write the quiet hours like quiet:23-8"),
+])
+async def test_bad_input_gets_a_clear_reply_with_an_example_and_changes_nothing(
+        cmbot_harness, line, problem):
+    h = await cmbot_harness(CONFIG)
+    [reply] = await h.say(line, **MOD)
+    assert problem in reply.text
+    assert await h.bot.storage.fetchval("SELECT COUNT(*) FROM ann_events") == 0
+    assert await h.bot.storage.fetchval("SELECT COUNT(*) FROM ann_timers") == 0
+    assert await h.bot.scheduler.list() == []
+
+
+async def test_usage_errors_show_an_example(cmbot_harness):
+    h = await cmbot_harness(CONFIG)
+    [reply] = await h.say('!event add "" yesterday', **MOD)
+    assert 'Example: !event add "Friday stream" friday 20:00' in reply.text
+
+
+async def test_editing_moves_reminders_and_cancelling_announces_everywhere(cmbot_harness):
+    h = await cmbot_harness(CONFIG)
+    await h.say('!event add "Stream" friday 20:00 remind:1h', **MOD)
+    await h.advance(5)
+    confirm, moved = _split(await h.say(
+        '!event edit 1 when:"saturday 18:00" title:"Big stream"', **MOD))
+    assert confirm.text.startswith("✓ event #1 updated; reminders 1h before (Sat 10 Jan")
+    assert all("Big stream moved to Sat 10 Jan 18:00 CET" in s.text for s in moved)
+    assert await h.advance("4d6h") == []  # Friday 20:00: nothing any more
+    assert len(await h.advance("22h")) == 2  # Saturday 17:00 Paris reminder
+    await h.advance(5)
+    done, cancelled = _split(await h.say("!event cancel 1", platform=D, **MOD))
+    assert done.text == "✓ event #1 “Big stream” cancelled and announced"
+    assert {(s.platform.value, s.channel.name) for s in cancelled} == {
+        ("twitch", "mychannel"), ("discord", "announcements")}
+    assert all("is cancelled" in s.text for s in cancelled)
+    assert await h.advance("2h") == []
+
+
+async def test_reminders_survive_a_restart_and_missed_ones_follow_the_grace_window(
+        cmbot_harness):
+    h = await cmbot_harness(CONFIG)
+    await h.say('!event add "Stream" friday 20:00 remind:1d,1h,10m', **MOD)
+    await h.bot.stop()
+    h.clock.advance(3 * 86400 + 7 * 3600 + 5 * 60)  # down until Thursday 20:05 Paris
+    h = await h.restart()
+    late = await h.advance(1)
+    assert len(late) == 2 and "starts in 23h54m" in late[0].text  # 5 min late: fired once
+    await h.bot.stop()
+    h.clock.advance(23 * 3600 + 30 * 60)  # down across the 1h and 10m reminders
+    h = await h.restart()
+    assert [s for s in await h.advance(1) if "⏰" in s.text] == []  # stale: skipped
+    assert await h.advance(60 * 5) == []
+
+
+async def test_a_weekly_event_stays_at_20h_paris_across_the_october_change(cmbot_harness):
+    h = await cmbot_harness(CONFIG, clock=Clock(datetime(2026, 10, 19, 12, 0, tzinfo=UTC)))
+    await h.say('!event add "Weekly" friday 20:00 remind:10m repeat:weekly', **MOD)
+    starts = []
+    for _ in range(3 * 7 * 24):
+        for sent in await h.advance("1h"):
+            if "starting now" in sent.text and sent.platform == T:
+                starts.append(h.clock.now())
+    assert [s.astimezone(PARIS).strftime("%a %H:%M") for s in starts] == ["Fri 20:00"] * 3
+    assert [s.hour for s in starts] == [18, 19, 19]  # UTC moves with the DST change
+
+
+async def test_a_timer_posts_only_after_enough_chat_and_rotates_its_texts(cmbot_harness):
+    h = await cmbot_harness(CONFIG)
+    await h.say("!timer add socials every:10m lines:3 Follow us! || Join the Discord!", **MOD)
+    assert await h.advance("10m") == []  # no chat since: gated
+    for i in range(3):
+        await h.say(f"chat line {i}", user=f"v{i}")
+    assert [s.text for s in await h.advance("10m")] == ["Follow us!"]
+    assert await h.advance("10m") == []
+    for i in range(3):
+        await h.say(f"more chat {i}", user=f"v{i}")
+    assert [s.text for s in await h.advance("10m")] == ["Join the Discord!"]
+    await h.say("!timer pause socials", **MOD)
+    for i in range(5):
+        await h.say(f"x {i}", user=f"v{i}")
+    assert await h.advance("10m") == []
+    await h.say("!timer resume socials", **MOD)
+    assert [s.text for s in await h.advance("10m")] == ["Follow us!"]
+    assert "socials: every 10m" in (await h.say("!timer list", **MOD))[0].text
+    await h.advance(5)
+    assert (await h.say("!timer remove socials", **MOD))[0].text == "✓ timer socials removed"
+    assert await h.bot.scheduler.list("ann.timer") == []
+
+
+async def test_quiet_hours_hold_a_timer(cmbot_harness):
+    h = await cmbot_harness(CONFIG)  # 13:00 Paris
+    await h.say("!timer add t every:1h lines:0 quiet:14-16 hello", **MOD)
+    posted = [h.clock.now().astimezone(PARIS).hour
+              for _ in range(6) for s in await h.advance("1h") if s.text == "hello"]
+    assert posted == [16, 17, 18, 19]  # quiet from 14:00 to 16:00
+
+
+async def test_many_timers_firing_together_stay_under_the_rate_limit(cmbot_harness):
+    h = await cmbot_harness(CONFIG)
+    for i in range(30):
+        await h.say(f"!timer add t{i} every:5m lines:0 timer text {i}", **MOD)
+        await h.advance(2)
+    h.clear()
+    sent = []
+    for _ in range(60):
+        sent += await h.advance(5)
+    times = sorted(s.at for s in sent if s.platform == T)
+    assert len(times) >= 20
+    window = max(sum(1 for t in times if start <= t < start + 30) for start in times)
+    assert window <= 20
+
+
+async def test_the_next_event_is_available_to_faq_answers(cmbot_harness):
+    h = await cmbot_harness(CONFIG)
+    await h.say('!event add "Friday stream" friday 20:00', **MOD)
+    await h.say("!faq add schedule Next stream: {next_event}", **MOD)
+    await h.advance(11)
+    assert (await h.say("!schedule"))[0].text == \
+        "Next stream: Friday stream — Fri 9 Jan 20:00 CET (in 4d6h)"
+
+
+async def test_french_templates(cmbot_harness):
+    h = await cmbot_harness(CONFIG.replace('url = "https://twitch.tv/mychannel"',
+                                           'locale = "fr"'))
+    await h.say('!event add "Live du vendredi" friday 20:00', **MOD)
+    await h.advance(11)
+    assert (await h.say("!next"))[0].text == \
+        "Prochain : Live du vendredi — ven. 9 janv. 20:00 CET, dans 4d6h."
