@@ -209,3 +209,31 @@ async def test_french_templates(cmbot_harness):
     await h.advance(11)
     assert (await h.say("!next"))[0].text == \
         "Prochain : Live du vendredi — ven. 9 janv. 20:00 CET, dans 4d6h."
+
+
+async def test_discord_native_events_are_created_moved_and_deleted(cmbot_harness):
+    h = await cmbot_harness(CONFIG)
+    natives = h.platforms[D].native_events
+    await h.say('!event add "Friday stream" friday 20:00 Chill', **MOD)
+    [(native_id, event)] = natives.items()
+    assert event["title"] == "Friday stream" and event["location"] == \
+        "https://twitch.tv/mychannel"
+    assert event["channel"] == "discord:announcements"
+    first = event["starts_at"]
+    await h.say('!event edit 1 when:"saturday 18:00"', **MOD)
+    assert natives[native_id]["starts_at"] == first + 22 * 3600
+    assert h.platforms[T].native_events == {}  # Twitch has no native events
+    await h.say("!event cancel 1", **MOD)
+    assert natives == {}
+
+
+async def test_live_only_timers_wait_for_the_stream_where_the_platform_can_tell(
+        cmbot_harness):
+    h = await cmbot_harness(CONFIG)
+    await h.say("!timer add t every:1h lines:0 live:yes hello", **MOD)
+    h.platforms[T].live = False
+    assert await h.advance("1h") == []
+    h.platforms[T].live = True
+    assert [s.text for s in await h.advance("1h")] == ["hello"]
+    h.platforms[T].live = None  # unknown: post
+    assert [s.text for s in await h.advance("1h")] == ["hello"]

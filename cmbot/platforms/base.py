@@ -62,6 +62,21 @@ class PlatformAdapter(ABC):
     async def register_commands(self, commands: Sequence[Command]) -> None:  # noqa: B027
         """Publish the commands (Discord: sync slash commands). Text platforms: nothing."""
 
+    async def upsert_native_event(self, channel: Channel, native_id: str | None, *,
+                                  title: str, starts_at: float, ends_at: float,
+                                  description: str, location: str) -> str | None:
+        """Create (``native_id`` None) or update a platform scheduled event, e.g. a Discord
+        guild event with an external location. Returns its id; None where unsupported."""
+        return None
+
+    async def delete_native_event(self, channel: Channel, native_id: str) -> bool:
+        """Delete (cancel) a platform scheduled event created by ``upsert_native_event``."""
+        return False
+
+    def is_live(self, channel: Channel) -> bool | None:
+        """Whether the channel's stream is live; None where the platform cannot tell."""
+        return None
+
     def channel(self, ref: str) -> Channel | None:
         """The channel a config reference names (``general``, ``1234``), if known."""
         return None

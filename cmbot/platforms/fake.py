@@ -66,6 +66,8 @@ class FakePlatform(PlatformAdapter):
         self.bot: Bot | None = None
         self._ids = itertools.count(1)
         self.deleted: set[str] = set()
+        self.native_events: dict[str, dict[str, object]] = {}
+        self.live: bool | None = None
 
     def _now(self) -> float:
         return self.bot.clock.time() if self.bot else 0.0
@@ -101,6 +103,23 @@ class FakePlatform(PlatformAdapter):
         self.record(Sent("ban", self.platform, channel, user=user, reason=reason,
                          at=self._now()))
         return True
+
+    async def upsert_native_event(self, channel: Channel, native_id: str | None, *,
+                                  title: str, starts_at: float, ends_at: float,
+                                  description: str, location: str) -> str | None:
+        if Capability.NATIVE_EVENTS not in self.capabilities:
+            return None
+        native_id = native_id or f"ev{next(self._ids)}"
+        self.native_events[native_id] = {"channel": channel.key, "title": title,
+                                         "starts_at": starts_at, "ends_at": ends_at,
+                                         "description": description, "location": location}
+        return native_id
+
+    async def delete_native_event(self, channel: Channel, native_id: str) -> bool:
+        return self.native_events.pop(native_id, None) is not None
+
+    def is_live(self, channel: Channel) -> bool | None:
+        return self.live
 
     def channel(self, ref: str) -> Channel | None:
         name = ref.lstrip("#").lower()

@@ -3,6 +3,7 @@ recurring events, and chat timers with an activity gate, quiet hours and rotatio
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,6 +22,7 @@ from cmbot import (
     hookimpl,
 )
 from cmbot.cron import Cron, CronError
+from cmbot.platforms.base import Capability
 from cmbot.runtime import Bot
 from cmbot.timeparse import format_duration, get_zone, parse_duration, parse_when
 
@@ -28,6 +30,7 @@ from . import templates
 from .store import MIGRATIONS, AnnouncementStore, ChatTimer, Event
 
 PLATFORMS = ("discord", "twitch", "console")
+log = logging.getLogger("cmbot.plugins.announcements")
 MAX_REMINDERS = 5
 MAX_TEXTS = 5
 
@@ -43,6 +46,10 @@ def cmbot_config_schema() -> dict[str, Setting]:
                                    "of a timer", min=0, max=1000),
         "max_events": Setting(int, 50, "upcoming events allowed per community", min=1,
                               max=1000),
+        "native_events": Setting(bool, True, "also create a native scheduled event where the "
+                                 "platform has them (Discord), kept in sync on edit/cancel"),
+        "event_length": Setting(float, 7200.0, "assumed length of an event for native "
+                                "events (seconds)", min=60, max=86400),
     }
 
 
@@ -102,6 +109,34 @@ async def _announce(bot: Bot, event: Event, kind: str, *, skip: Channel | None =
             await bot.send(channel, text, priority=priority)
 
 
+async def _sync_native(bot: Bot, event: Event) -> None:
+    """Create/update/delete the platform-native events of an event (Discord guild events)."""
+    settings = _settings(bot, event)
+    if not settings["native_events"]:
+        return
+    for channel in _targets(bot, event):
+        adapter = bot.adapters.get(channel.platform)
+        if adapter is None or Capability.NATIVE_EVENTS not in adapter.capabilities:
+            continue
+        existing = event.native.get(channel.key)
+        try:
+            if event.status != "scheduled":
+                if existing:
+                    await adapter.delete_native_event(channel, existing)
+                    event.native.pop(channel.key, None)
+                continue
+            native_id = await adapter.upsert_native_event(
+                channel, existing, title=event.title, starts_at=event.starts_at,
+                ends_at=event.starts_at + float(settings["event_length"]),
+                description=event.description, location=settings["url"] or "online")
+        except Exception:  # noqa: BLE001 - chat announcements go out regardless
+            log.exception("native event for #%d on %s failed", event.id, channel.key)
+            continue
+        if native_id:
+            event.native[channel.key] = native_id
+    await _state(bot).store.update_event(event)
+
+
 async def _arm(bot: Bot, event: Event) -> list[float]:
     """(Re)create an event's reminder and start timers; returns reminder offsets kept."""
     await bot.scheduler.cancel_prefix(f"event:{event.id}:")
@@ -154,6 +189,7 @@ def cmbot_startup(bot: Bot) -> None:
         event.starts_at = following
         await state.store.update_event(event)
         await _arm(bot, event)
+        await _sync_native(bot, event)
 
     async def chat_timer(timer: Timer) -> None:
         await _fire_chat_timer(bot, int(timer.payload["timer"]))
@@ -265,6 +301,7 @@ async def _event_add(ctx: Context, title: str, when_and_description: str,
     event = await state.store.event(event_id)
     assert event is not None
     kept = await _arm(ctx.bot, event)
+    await _sync_native(ctx.bot, event)
     await _announce(ctx.bot, event, "created", skip=ctx.channel)
     locale = ctx.settings["locale"]
     repeat_text = f", repeats ({expression})" if expression else ""
@@ -329,6 +366,7 @@ async def _event_edit(ctx: Context, id: int, description: str | None = None,
         event.description = description[:300]
     await state.store.update_event(event)
     kept = await _arm(ctx.bot, event)
+    await _sync_native(ctx.bot, event)
     if moved:
         await _announce(ctx.bot, event, "moved", skip=ctx.channel)
     reminders = _describe_reminders(event, kept, ctx.settings["locale"])
@@ -343,6 +381,7 @@ async def _event_cancel(ctx: Context, id: int) -> str:
     event.status = "cancelled"
     await state.store.update_event(event)
     await ctx.bot.scheduler.cancel_prefix(f"event:{event.id}:")
+    await _sync_native(ctx.bot, event)
     await _announce(ctx.bot, event, "cancelled", skip=ctx.channel)
     return f"✓ event #{event.id} “{event.title}” cancelled and announced"
 
@@ -388,6 +427,9 @@ async def _fire_chat_timer(bot: Bot, timer_id: int) -> None:
     channel = _channel(timer.channel)
     if _in_quiet_hours(timer.quiet, timer.tz, bot.clock.now()):
         return
+    adapter = bot.adapters.get(channel.platform)
+    if timer.live_only and adapter is not None and adapter.is_live(channel) is False:
+        return  # platforms that cannot tell (None) still post
     if state.lines.get(channel.key, 0) < timer.min_lines:
         return
     text = timer.texts[timer.next_index % len(timer.texts)]
@@ -397,7 +439,8 @@ async def _fire_chat_timer(bot: Bot, timer_id: int) -> None:
 
 
 async def _timer_add(ctx: Context, name: str, text: str, every: float,
-                     lines: int | None = None, quiet: str | None = None) -> str:
+                     lines: int | None = None, quiet: str | None = None,
+                     live: bool | None = None) -> str:
     state = _state(ctx.bot)
     name = name.lower()
     channel = _channel_dict(ctx.channel)
@@ -409,12 +452,13 @@ async def _timer_add(ctx: Context, name: str, text: str, every: float,
         raise CommandError(f"give 1 to {MAX_TEXTS} texts separated by ||")
     min_lines = ctx.settings["timer_min_lines"] if lines is None else lines
     timer_id = await state.store.add_timer(channel, name, every, texts, min_lines,
-                                           _quiet(quiet), ctx.timezone)
+                                           _quiet(quiet), ctx.timezone, bool(live))
     await ctx.bot.scheduler.every("ann.timer", every, {"timer": timer_id},
                                   key=f"timer:{timer_id}")
     ctx.bot.wake()
     return (f"✓ timer {name}: every {format_duration(every)} if {min_lines}+ chat lines, "
-            f"{len(texts)} text(s)" + (f", quiet {quiet}" if quiet else ""))
+            f"{len(texts)} text(s)" + (f", quiet {quiet}" if quiet else "")
+            + (", only while live" if live else ""))
 
 
 async def _timer_named(ctx: Context, name: str) -> ChatTimer:
@@ -483,7 +527,8 @@ def cmbot_commands() -> list[Command]:
                                 Arg("every", "duration", keyword=True, min=60, max=86400),
                                 Arg("lines", "int", keyword=True, required=False, min=0,
                                     max=1000),
-                                Arg("quiet", keyword=True, required=False, max_length=5)],
+                                Arg("quiet", keyword=True, required=False, max_length=5),
+                                Arg("live", "bool", keyword=True, required=False)],
                 example="timer add socials every:15m Follow on socials! || Join the Discord!"),
         Command("timer list", "this channel's timers", _timer_list, role=mod),
         Command("timer pause", "stop a timer for now", _timer_pause, role=mod, args=[name]),

@@ -40,6 +40,10 @@ MIGRATIONS = [
         UNIQUE(channel, name)
     );
     """,
+    """
+    ALTER TABLE ann_events ADD COLUMN native TEXT NOT NULL DEFAULT '{}';
+    ALTER TABLE ann_timers ADD COLUMN live_only INTEGER NOT NULL DEFAULT 0;
+    """,
 ]
 
 
@@ -56,6 +60,7 @@ class Event:
     repeat: str | None
     status: str
     origin: dict[str, str]
+    native: dict[str, str]
 
 
 @dataclass
@@ -70,18 +75,20 @@ class ChatTimer:
     quiet: str | None
     tz: str
     paused: bool
+    live_only: bool = False
 
 
 def _event(row: Any) -> Event:
     return Event(row["id"], row["scope"], row["title"], row["starts_at"], row["tz"],
                  row["description"], json.loads(row["platforms"]), json.loads(row["reminders"]),
-                 row["repeat"], row["status"], json.loads(row["origin"]))
+                 row["repeat"], row["status"], json.loads(row["origin"]),
+                 json.loads(row["native"]))
 
 
 def _timer(row: Any) -> ChatTimer:
     return ChatTimer(row["id"], json.loads(row["channel"]), row["name"], row["interval"],
                      json.loads(row["texts"]), row["next_index"], row["min_lines"], row["quiet"],
-                     row["tz"], bool(row["paused"]))
+                     row["tz"], bool(row["paused"]), bool(row["live_only"]))
 
 
 class AnnouncementStore:
@@ -111,17 +118,19 @@ class AnnouncementStore:
     async def update_event(self, event: Event) -> None:
         await self.db.execute(
             "UPDATE ann_events SET title=?, starts_at=?, tz=?, description=?, platforms=?, "
-            "reminders=?, repeat=?, status=? WHERE id=?",
+            "reminders=?, repeat=?, status=?, native=? WHERE id=?",
             (event.title, event.starts_at, event.tz, event.description,
              json.dumps(event.platforms), json.dumps(event.reminders), event.repeat,
-             event.status, event.id))
+             event.status, json.dumps(event.native), event.id))
 
     async def add_timer(self, channel: dict[str, str], name: str, interval: float,
-                        texts: list[str], min_lines: int, quiet: str | None, tz: str) -> int:
+                        texts: list[str], min_lines: int, quiet: str | None, tz: str,
+                        live_only: bool = False) -> int:
         return await self.db.execute(
-            "INSERT INTO ann_timers(channel, name, interval, texts, min_lines, quiet, tz) "
-            "VALUES(?,?,?,?,?,?,?)",
-            (json.dumps(channel), name, interval, json.dumps(texts), min_lines, quiet, tz))
+            "INSERT INTO ann_timers(channel, name, interval, texts, min_lines, quiet, tz, "
+            "live_only) VALUES(?,?,?,?,?,?,?,?)",
+            (json.dumps(channel), name, interval, json.dumps(texts), min_lines, quiet, tz,
+             int(live_only)))
 
     async def timer(self, timer_id: int) -> ChatTimer | None:
         row = await self.db.fetchone("SELECT * FROM ann_timers WHERE id=?", (timer_id,))
