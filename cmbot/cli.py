@@ -37,6 +37,10 @@ def _parser() -> argparse.ArgumentParser:
     faq.add_argument("--phrasings", type=int, default=5, help="phrasings taught per entry")
     faq.add_argument("--matcher", choices=("auto", "semantic", "lexical"), default="auto")
     faq.add_argument("-v", "--verbose", action="store_true", help="print every mistake")
+    tox = kinds.add_parser("toxicity", help="toxicity flagging on a text,label CSV file")
+    tox.add_argument("file")
+    tox.add_argument("--unlabeled", action="store_true", help="only a text column: print the "
+                     "flagged rate")
     return parser
 
 
@@ -82,6 +86,15 @@ def _eval(args: argparse.Namespace) -> int:
                                           args.verbose))
         except (OSError, ValueError) as exc:
             return _fail(f"eval faq: {exc}")
+        print(" ".join(f"{k}={v:.3f}" for k, v in result.items()))
+        return 0
+    if args.kind == "toxicity":
+        from cmbot_plugins.toxicity.evaluate import evaluate as evaluate_toxicity
+
+        try:
+            result = evaluate_toxicity(args.file, args.unlabeled)
+        except (OSError, ValueError, KeyError) as exc:
+            return _fail(f"eval toxicity: {exc}")
         print(" ".join(f"{k}={v:.3f}" for k, v in result.items()))
         return 0
     return 2  # pragma: no cover - argparse restricts the kinds

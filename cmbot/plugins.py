@@ -19,7 +19,7 @@ from . import hookspecs
 
 ENTRY_POINT_GROUP = "cmbot.plugins"
 BUILTIN_PACKAGE = "cmbot_plugins"
-BUILTIN_PLUGINS: tuple[str, ...] = ("help", "faq", "polls", "announcements")
+BUILTIN_PLUGINS: tuple[str, ...] = ("help", "toxicity", "faq", "polls", "announcements")
 AUTOLOAD_ENV = "CMBOT_DISABLE_PLUGIN_AUTOLOAD"
 
 

@@ -1,0 +1,383 @@
+"""Built-in toxicity plugin: rule filters and a toxicity score flag messages into one
+review queue for Discord and Twitch; moderators decide. Automatic deletes and timeouts
+happen only where a community configures them, with escalation."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from cmbot import (
+    Action,
+    Arg,
+    Button,
+    Channel,
+    Command,
+    CommandError,
+    Context,
+    Message,
+    Platform,
+    Priority,
+    Role,
+    Setting,
+    Timer,
+    User,
+    Verdict,
+    hookimpl,
+)
+from cmbot.runtime import Bot
+from cmbot.timeparse import format_duration, parse_duration
+
+from .assess import assess
+from .raid import RaidDetector
+from .rules import compile_patterns, links
+from .store import MIGRATIONS, ToxStore
+
+log = logging.getLogger("cmbot.plugins.toxicity")
+ACTIONS = ("off", "flag", "delete", "timeout", "ban")
+CATEGORIES = ("insults", "slurs", "sexual", "threats", "spam", "links", "custom")
+_VERDICT = {"flag": Action.FLAG, "delete": Action.DELETE, "timeout": Action.TIMEOUT,
+            "ban": Action.BAN}
+
+
+@hookimpl
+def cmbot_config_schema() -> dict[str, Setting]:
+    schema = {
+        "enabled": Setting(bool, True, "score chat messages"),
+        "dry_run": Setting(bool, False, "only log what would be flagged; change nothing"),
+        "flag_threshold": Setting(float, 0.85, "toxicity score from which a message is "
+                                  "flagged (0-1); lower catches more and flags more "
+                                  "innocent lines", min=0.0, max=1.0),
+        "exempt_role": Setting(str, "vip", "this role and above are never scored "
+                               "(moderators never are)",
+                               choices=("subscriber", "vip", "moderator")),
+        "caps_ratio": Setting(float, 0.8, "share of capital letters that counts as caps "
+                              "spam", min=0.3, max=1.0),
+        "caps_min_length": Setting(int, 40, "letters needed before caps are checked",
+                                   min=1, max=500),
+        "max_repeated_chars": Setting(int, 15, "longest run of one character", min=3,
+                                      max=500),
+        "max_repeated_words": Setting(int, 10, "times one word may repeat in a message",
+                                      min=2, max=500),
+        "symbol_ratio": Setting(float, 0.6, "share of symbols that counts as symbol spam",
+                                min=0.2, max=1.0),
+        "symbol_min_length": Setting(int, 15, "characters needed before symbols are checked",
+                                     min=1, max=500),
+        "max_mentions": Setting(int, 5, "mentions allowed in one message", min=1, max=100),
+        "link_allowlist": Setting(list, ["twitch.tv", "clips.twitch.tv", "discord.gg",
+                                         "youtube.com", "youtu.be"],
+                                  "domains anyone may post", item_type=str),
+        "blocklist": Setting(list, [], "extra words or phrases to flag (as insults)",
+                             item_type=str),
+        "allowlist": Setting(list, [], "words never counted against a message",
+                             item_type=str),
+        "regex": Setting(list, [], "extra patterns to flag (category custom)", item_type=str),
+        "escalation": Setting(list, ["warn", "10m", "1h"], "steps of the timeout action "
+                              "within escalation_window", item_type=str),
+        "escalation_window": Setting(float, 86400.0, "seconds strikes are remembered",
+                                     min=60, max=30 * 86400),
+        "permit_seconds": Setting(float, 60.0, "how long !permit allows one link", min=5,
+                                  max=3600),
+        "retention_days": Setting(float, 30.0, "flagged text and mod log kept this long",
+                                  min=1, max=3650),
+        "raid_window": Setting(float, 60.0, "seconds of the raid detector's window", min=10,
+                               max=3600),
+        "raid_factor": Setting(float, 5.0, "alert when hostile lines exceed this many times "
+                               "the usual rate", min=1.5, max=100),
+        "raid_minimum": Setting(int, 10, "and at least this many in the window", min=2,
+                                max=10000),
+        "raid_identical_accounts": Setting(int, 8, "alert when this many accounts send the "
+                                           "same line in the window", min=2, max=10000),
+    }
+    for category in CATEGORIES:
+        schema[f"action_{category}"] = Setting(
+            str, "flag", f"what happens to {category}: off, flag (review queue), delete, "
+            f"timeout (escalating) or ban", choices=ACTIONS)
+    return schema
+
+
+@hookimpl
+def cmbot_migrations() -> list[str]:
+    return MIGRATIONS
+
+
+class ToxState:
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+        self.store = ToxStore(bot.storage)
+        self.permits: dict[str, float] = {}
+        self.allowed: dict[str, dict[str, set[str]]] = {}
+        self.patterns: dict[str, list[Any]] = {}
+        self.raids: dict[str, RaidDetector] = {}
+
+    async def allowed_for(self, channel: str) -> dict[str, set[str]]:
+        if channel not in self.allowed:
+            self.allowed[channel] = await self.store.allowed(channel)
+        return self.allowed[channel]
+
+    def patterns_for(self, ctx: Context) -> list[Any]:
+        key = ctx.channel.key
+        if key not in self.patterns:
+            try:
+                self.patterns[key] = compile_patterns(ctx.settings["regex"])
+            except ValueError as exc:
+                log.error("[plugins.toxicity] regex: %s; custom patterns are off", exc)
+                self.patterns[key] = []
+        return self.patterns[key]
+
+    def raid_for(self, ctx: Context) -> RaidDetector:
+        key = ctx.channel.key
+        if key not in self.raids:
+            s = ctx.settings
+            self.raids[key] = RaidDetector(s["raid_window"], s["raid_factor"],
+                                           s["raid_minimum"], s["raid_identical_accounts"])
+        return self.raids[key]
+
+
+def _state(bot: Bot) -> ToxState:
+    state = bot.plugin_state("toxicity")
+    if "tox" not in state:
+        state["tox"] = ToxState(bot)
+    return state["tox"]  # type: ignore[no-any-return]
+
+
+@hookimpl
+async def cmbot_startup(bot: Bot) -> None:
+    state = _state(bot)
+    for key, value in bot.config.plugins.get("toxicity", {}).items():
+        if key == "regex":
+            compile_patterns(value)  # a bad pattern fails at start-up, not at 3 a.m.
+        if key == "escalation":
+            _steps(value)
+
+    async def expire(timer: Timer) -> None:
+        days = float(bot.config.plugins.get("toxicity", {}).get("retention_days", 30.0))
+        removed = await state.store.expire(bot.clock.time() - days * 86400)
+        if removed:
+            log.info("retention: deleted %d flagged message(s) older than %g days", removed,
+                     days)
+
+    bot.scheduler.on("toxicity.retention", expire)
+    if not await bot.scheduler.list("toxicity.retention"):
+        await bot.scheduler.every("toxicity.retention", 3600.0, key="toxicity:retention",
+                                  grace=10 * 365 * 86400.0)  # maintenance: always catch up
+
+
+def _steps(steps: list[str]) -> list[float]:
+    """Escalation steps in seconds (0 = a warning)."""
+    out = []
+    for step in steps:
+        if step.lower() == "warn":
+            out.append(0.0)
+            continue
+        try:
+            out.append(parse_duration(step))
+        except ValueError as exc:
+            raise ValueError(f"[plugins.toxicity] escalation: {exc}") from None
+    return out or [0.0]
+
+
+@hookimpl
+async def cmbot_forget_user(bot: Bot, user_key: str) -> None:
+    await _state(bot).store.forget(user_key)
+
+
+# --- moderation -----------------------------------------------------------------------
+
+
+@hookimpl
+async def cmbot_moderate(ctx: Context, message: Message) -> Verdict | None:
+    settings = ctx.settings
+    if not settings["enabled"]:
+        return None
+    author = message.author
+    state = _state(ctx.bot)
+    now = ctx.bot.clock.time()
+    if author.role >= min(Role.parse(settings["exempt_role"]), Role.MODERATOR):
+        return None
+    allowed = await state.allowed_for(ctx.channel.key)
+    permit_key = f"{author.platform.value}:{author.name.lower()}"
+    permit = state.permits.get(permit_key, 0.0) > now
+    if permit and links(message.text, settings["link_allowlist"]) is not None:
+        state.permits.pop(permit_key, None)  # a permit covers one link
+    result = assess(message.text, settings, allowed_terms=frozenset(allowed.get("term", ())),
+                    patterns=state.patterns_for(ctx), permitted_link=permit)
+    if result.normalised in allowed.get("text", ()):
+        result = type(result)(None, result.score, result.normalised)
+    alert = state.raid_for(ctx).observe(
+        ctx.channel.key, now, bad=result.hit is not None and result.hit.category != "spam",
+        normalised=result.normalised, user=author.key, text=message.text)
+    if alert:
+        await ctx.notify_mods(f"[{ctx.channel.platform.value} #{ctx.channel.name}] {alert}")
+    hit = result.hit
+    if hit is None:
+        return None
+    action = settings[f"action_{hit.category}"]
+    if action == "off":
+        return None
+    if settings["dry_run"]:
+        log.info("dry run: would %s %s's message in %s (%s, score %.2f)", action,
+                 author.shown_name, ctx.channel.key, hit.reason, result.score)
+        return None
+    seconds = 0
+    if action == "timeout":
+        steps = _steps(settings["escalation"])
+        strikes = await state.store.strikes(ctx.scope, author.key,
+                                            now - settings["escalation_window"])
+        seconds = int(steps[min(strikes, len(steps) - 1)])
+        if seconds == 0:
+            action = "warn"
+    flag_id = await state.store.add_flag(
+        scope=ctx.scope, channel={"platform": ctx.channel.platform.value,
+                                  "id": ctx.channel.id, "name": ctx.channel.name},
+        message_id=message.id, user_key=author.key, user_name=author.shown_name,
+        text=message.text, category=hit.category, reason=hit.reason, score=result.score,
+        action=action, created_at=now)
+    if action in ("warn", "timeout", "delete", "ban"):
+        await state.store.log(ctx.scope, author.key, author.shown_name, action, hit.reason,
+                              "auto", now, flag_id)
+    if action == "warn":
+        await ctx.send(f"@{author.name} please keep it friendly — this is a warning "
+                       f"({hit.category}).", priority=Priority.NORMAL)
+    taken = {"flag": "flagged for review", "warn": "warned",
+             "delete": "deleted", "timeout": f"timed out {format_duration(seconds)}",
+             "ban": "banned"}[action]
+    buttons = (Button("Allow", f"flag allow {flag_id}", "success"),
+               Button("Remove", f"flag remove {flag_id}", "danger"),
+               Button("Timeout", f"flag timeout {flag_id}", "secondary"))
+    await ctx.notify_mods(
+        f"🚩 flag #{flag_id} [{ctx.channel.platform.value} #{ctx.channel.name}] "
+        f"{author.shown_name}: “{message.text[:200]}” — {hit.category}: {hit.reason} "
+        f"(score {result.score:.2f}); {taken}", buttons=buttons)
+    verdict = _VERDICT.get(action, Action.FLAG)
+    return Verdict(verdict, hit.reason, hit.category, result.score, seconds, flag_id)
+
+
+# --- review queue commands ------------------------------------------------------------
+
+
+async def _flag_row(ctx: Context, flag_id: int) -> Any:
+    row = await _state(ctx.bot).store.flag(flag_id)
+    if row is None or row["scope"] != ctx.scope:
+        raise CommandError(f"there is no flag #{flag_id} here; {ctx.prefix}flags lists them")
+    if row["status"] != "open":
+        raise CommandError(f"flag #{flag_id} was already decided ({row['status']} by "
+                           f"{row['decided_by']})")
+    return row
+
+
+def _message_of(row: Any) -> Message:
+    channel_data = json.loads(row["channel"])
+    platform = Platform(channel_data["platform"])
+    channel = Channel(platform, channel_data["id"], channel_data["name"])
+    user_id = row["user_key"].split(":", 1)[1]
+    author = User(platform, user_id, row["user_name"].lower(), row["user_name"])
+    return Message(row["message_id"], platform, channel, author, row["text"],
+                   datetime.fromtimestamp(row["created_at"], UTC))
+
+
+async def _flags(ctx: Context) -> str:
+    state = _state(ctx.bot)
+    rows = await state.store.open_flags(ctx.scope)
+    if not rows:
+        return "The review queue is empty."
+    total = await state.store.count_open(ctx.scope)
+    items = " | ".join(f"#{r['id']} {r['user_name']}: “{r['text'][:60]}” ({r['category']})"
+                       for r in rows)
+    return f"{total} open: {items} — {ctx.prefix}flag allow|remove|timeout <id>"
+
+
+async def _decided(ctx: Context, row: Any, status: str, action: str, reason: str) -> None:
+    state = _state(ctx.bot)
+    assert ctx.user is not None
+    now = ctx.bot.clock.time()
+    if not await state.store.decide(row["id"], status, ctx.user.shown_name, now):
+        raise CommandError(f"flag #{row['id']} was just decided by someone else")
+    await state.store.log(ctx.scope, row["user_key"], row["user_name"], action, reason,
+                          ctx.user.shown_name, now, row["id"])
+
+
+async def _allow(ctx: Context, id: int, option: str | None = None) -> str:
+    row = await _flag_row(ctx, id)
+    state = _state(ctx.bot)
+    await _decided(ctx, row, "allowed", "allow", f"false positive: {row['reason']}")
+    channel = json.loads(row["channel"])
+    key = f"{channel['platform']}:{channel['id']}"
+    from .normalize import for_matching
+    normalised = for_matching(row["text"])
+    await state.store.allow(key, "text", normalised)
+    extra = ""
+    if option:
+        term = row["reason"].split(": ", 1)[-1] if row["reason"].startswith("word list") \
+            else normalised
+        await state.store.allow(key, "term", normalised if term == normalised else term)
+        extra = " and its words are allowed in this channel from now on"
+    state.allowed.pop(key, None)
+    return f"✓ flag #{id} allowed: the same message will not be flagged again{extra}"
+
+
+async def _remove(ctx: Context, id: int) -> str:
+    row = await _flag_row(ctx, id)
+    message = _message_of(row)
+    adapter = ctx.bot.adapters.get(message.platform)
+    await _decided(ctx, row, "removed", "delete", row["reason"])
+    done = adapter is not None and await adapter.delete(message)
+    return f"✓ flag #{id}: message removed" if done else \
+        f"✓ flag #{id} recorded as removed (the platform could not delete it)"
+
+
+async def _timeout(ctx: Context, id: int, duration: float | None = None) -> str:
+    row = await _flag_row(ctx, id)
+    message = _message_of(row)
+    seconds = int(duration or 600)
+    adapter = ctx.bot.adapters.get(message.platform)
+    await _decided(ctx, row, "timedout", "timeout", f"{row['reason']} ({seconds}s)")
+    done = adapter is not None and await adapter.timeout(message.author, message.channel,
+                                                         seconds, row["reason"])
+    if adapter is not None:
+        await adapter.delete(message)
+    return (f"✓ flag #{id}: {row['user_name']} timed out for {format_duration(seconds)}"
+            if done else f"✓ flag #{id} recorded (the platform could not time out)")
+
+
+async def _modlog(ctx: Context, user: Any = None) -> str:
+    rows = await _state(ctx.bot).store.modlog(ctx.scope, str(user) if user else None)
+    if not rows:
+        return "Nothing in the mod log" + (f" for {user}." if user else ".")
+    items = []
+    for r in rows:
+        when = datetime.fromtimestamp(r["at"], UTC).strftime("%m-%d %H:%M")
+        items.append(f"{when} {r['action']} {r['user_name']} by {r['by']}: {r['reason']}")
+    return " | ".join(items)
+
+
+async def _permit(ctx: Context, user: Any) -> str:
+    state = _state(ctx.bot)
+    seconds = float(ctx.settings["permit_seconds"])
+    name = str(user)
+    key = f"{ctx.channel.platform.value}:{(user.name or user.id or '').lower()}"
+    state.permits[key] = ctx.bot.clock.time() + seconds
+    return f"✓ {name} may post one link in the next {format_duration(seconds)}"
+
+
+@hookimpl
+def cmbot_commands() -> list[Command]:
+    mod = Role.MODERATOR
+    flag_id = Arg("id", "int", min=1)
+    return [
+        Command("flags", "the open review queue", _flags, role=mod),
+        Command("flag allow", "a false positive: allow it (--always: allow its words here)",
+                _allow, role=mod, args=[flag_id, Arg("option", "choice", required=False,
+                                                     choices=("--always", "always"))]),
+        Command("flag remove", "delete the flagged message", _remove, role=mod,
+                args=[flag_id]),
+        Command("flag timeout", "time the author out (default 10m) and delete the message",
+                _timeout, role=mod, args=[flag_id, Arg("duration", "duration", required=False,
+                                                      min=1, max=14 * 86400)]),
+        Command("modlog", "recent moderation decisions, optionally for one user", _modlog,
+                role=mod, args=[Arg("user", "user", required=False)]),
+        Command("permit", "let a user post one link", _permit, role=mod,
+                args=[Arg("user", "user")]),
+    ]

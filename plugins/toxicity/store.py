@@ -1,0 +1,124 @@
+"""Review queue, mod log and per-channel allowlists. Flagged text is stored only here,
+and deleted after the retention period or when its author asks to be forgotten."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from cmbot.storage import Storage
+
+MIGRATIONS = [
+    """
+    CREATE TABLE tox_flags (
+        id INTEGER PRIMARY KEY,
+        scope TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        user_key TEXT NOT NULL,
+        user_name TEXT NOT NULL,
+        text TEXT NOT NULL,
+        category TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        score REAL NOT NULL,
+        action TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'open',
+        created_at REAL NOT NULL,
+        decided_by TEXT,
+        decided_at REAL
+    );
+    CREATE INDEX tox_flags_scope ON tox_flags(scope, status, id);
+    CREATE TABLE tox_modlog (
+        id INTEGER PRIMARY KEY,
+        scope TEXT NOT NULL,
+        user_key TEXT NOT NULL,
+        user_name TEXT NOT NULL,
+        action TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        by TEXT NOT NULL,
+        at REAL NOT NULL,
+        flag_id INTEGER
+    );
+    CREATE INDEX tox_modlog_user ON tox_modlog(scope, user_key, at);
+    CREATE TABLE tox_allowed (
+        channel TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (channel, kind, value)
+    );
+    """,
+]
+
+
+class ToxStore:
+    def __init__(self, storage: Storage) -> None:
+        self.db = storage
+
+    async def add_flag(self, **row: Any) -> int:
+        row["channel"] = json.dumps(row["channel"])
+        cols = ", ".join(row)
+        marks = ", ".join("?" * len(row))
+        return await self.db.execute(f"INSERT INTO tox_flags({cols}) VALUES({marks})",
+                                     tuple(row.values()))
+
+    async def flag(self, flag_id: int) -> Any:
+        return await self.db.fetchone("SELECT * FROM tox_flags WHERE id=?", (flag_id,))
+
+    async def open_flags(self, scope: str, limit: int = 5) -> list[Any]:
+        return await self.db.fetchall(
+            "SELECT * FROM tox_flags WHERE scope=? AND status='open' ORDER BY id LIMIT ?",
+            (scope, limit))
+
+    async def count_open(self, scope: str) -> int:
+        return int(await self.db.fetchval(
+            "SELECT COUNT(*) FROM tox_flags WHERE scope=? AND status='open'", (scope,)) or 0)
+
+    async def decide(self, flag_id: int, status: str, by: str, now: float) -> bool:
+        """Record a decision on an open flag (committed before it is acknowledged)."""
+        await self.db.execute(
+            "UPDATE tox_flags SET status=?, decided_by=?, decided_at=? "
+            "WHERE id=? AND status='open'", (status, by, now, flag_id))
+        return bool(self.db.last_rowcount)
+
+    async def log(self, scope: str, user_key: str, user_name: str, action: str, reason: str,
+                  by: str, now: float, flag_id: int | None = None) -> None:
+        await self.db.execute(
+            "INSERT INTO tox_modlog(scope, user_key, user_name, action, reason, by, at, "
+            "flag_id) VALUES(?,?,?,?,?,?,?,?)",
+            (scope, user_key, user_name, action, reason, by, now, flag_id))
+
+    async def strikes(self, scope: str, user_key: str, since: float) -> int:
+        return int(await self.db.fetchval(
+            "SELECT COUNT(*) FROM tox_modlog WHERE scope=? AND user_key=? AND at>=? AND "
+            "action IN ('warn', 'timeout')", (scope, user_key, since)) or 0)
+
+    async def modlog(self, scope: str, user_name: str | None, limit: int = 5) -> list[Any]:
+        if user_name:
+            return await self.db.fetchall(
+                "SELECT * FROM tox_modlog WHERE scope=? AND lower(user_name)=? "
+                "ORDER BY id DESC LIMIT ?", (scope, user_name.lower(), limit))
+        return await self.db.fetchall(
+            "SELECT * FROM tox_modlog WHERE scope=? ORDER BY id DESC LIMIT ?", (scope, limit))
+
+    async def allow(self, channel: str, kind: str, value: str) -> None:
+        await self.db.execute(
+            "INSERT OR IGNORE INTO tox_allowed(channel, kind, value) VALUES(?,?,?)",
+            (channel, kind, value))
+
+    async def allowed(self, channel: str) -> dict[str, set[str]]:
+        rows = await self.db.fetchall("SELECT kind, value FROM tox_allowed WHERE channel=?",
+                                      (channel,))
+        out: dict[str, set[str]] = {"text": set(), "term": set()}
+        for row in rows:
+            out.setdefault(row["kind"], set()).add(row["value"])
+        return out
+
+    async def expire(self, before: float) -> int:
+        await self.db.execute("DELETE FROM tox_flags WHERE created_at < ?", (before,))
+        count = self.db.last_rowcount
+        await self.db.execute("DELETE FROM tox_modlog WHERE at < ?", (before,))
+        return int(count)
+
+    async def forget(self, user_key: str) -> None:
+        await self.db.execute("DELETE FROM tox_flags WHERE user_key=?", (user_key,))
+        await self.db.execute("DELETE FROM tox_modlog WHERE user_key=?", (user_key,))

@@ -1,0 +1,222 @@
+"""Toxicity plugin through the harness: rules, actions, review queue, raids, privacy."""
+
+from pathlib import Path
+
+import pytest
+from cmbot_plugins.toxicity.normalize import for_matching
+
+from cmbot import Action, Platform, Role
+
+D, T, C = Platform.DISCORD, Platform.TWITCH, Platform.CONSOLE
+MOD = {"role": Role.MODERATOR, "user": "mo"}
+SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+
+
+def _config(extra=""):
+    return ("[communities.main]\nchannels = [\"twitch:mychannel\", \"discord:general\", "
+            "\"console:console\"]\nmod_channels = [\"discord:mod-log\"]\n"
+            "[plugins.toxicity]\n" + extra)
+
+
+def _mod_notices(sent):
+    return [s for s in sent if s.channel.name == "mod-log"]
+
+
+@pytest.mark.parametrize("text,category", [
+    ("you are trash, uninstall the game", "insults"),
+    ("y0u ar3 tr4sh", "insults"),
+    ("ѕtuрid bitch", "insults"),            # Cyrillic homoglyphs
+    ("k y s", "threats"),
+    ("THIS IS THE WORST STREAM I HAVE EVER SEEN IN MY WHOLE ENTIRE LIFE", "spam"),
+    ("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "spam"),
+    ("@a1 @b2 @c3 @d4 @e5 @f6 look", "spam"),
+    ("$$$ !!! ??? *** ### @@@ %%% ^^^", "spam"),
+    ("free skins at scam-site.xyz/win", "links"),
+])
+@pytest.mark.parametrize("platform", [D, T, C])
+async def test_each_rule_flags_into_the_review_queue_on_every_platform(
+        cmbot_harness, platform, text, category):
+    h = await cmbot_harness(_config())
+    sent = await h.say(text, platform=platform, user="troll")
+    assert h.last.verdict is not None and h.last.verdict.action == Action.FLAG
+    assert h.last.verdict.category == category
+    [notice] = _mod_notices(sent)
+    assert notice.text.startswith("🚩 flag #1") and category in notice.text
+    assert [b.command for b in notice.buttons] == ["flag allow 1", "flag remove 1",
+                                                   "flag timeout 1"]
+
+
+@pytest.mark.parametrize("text", ["hello everyone!", "that's sick", "KEKW KEKW KEKW",
+                                  "gg well played", "https://clips.twitch.tv/abc",
+                                  "what a clutch", "LETS GOOOOO"])
+async def test_ordinary_chat_is_not_flagged(cmbot_harness, text):
+    h = await cmbot_harness(_config())
+    assert await h.say(text, user="viewer") == []
+    assert h.last.verdict is None
+
+
+async def test_a_flagged_message_is_not_answered_by_other_plugins(cmbot_harness):
+    h = await cmbot_harness(_config())
+    await h.say("!faq add rules be kind", **MOD)
+    await h.advance(11)
+    sent = await h.say("!rules you are trash", user="troll")
+    assert [s.channel.name for s in sent] == ["mod-log"]
+
+
+async def test_configured_actions_delete_and_escalate_timeouts_within_the_window(
+        cmbot_harness):
+    h = await cmbot_harness(_config('action_insults = "timeout"\naction_links = "delete"\n'))
+    sent = await h.say("free skins at scam-site.xyz/win", user="troll")
+    assert [s.kind for s in sent if s.kind != "send"] == ["delete"]
+    first = await h.say("you are trash", user="troll")
+    assert h.last.verdict.action == Action.FLAG  # step 1: a warning
+    assert any("this is a warning" in s.text for s in first)
+    await h.say("you are trash", user="troll")
+    assert h.last.verdict.action == Action.TIMEOUT and h.last.verdict.timeout_seconds == 600
+    await h.say("you are trash", user="troll")
+    assert h.last.verdict.timeout_seconds == 3600
+    await h.advance("25h")  # the window passed: back to a warning
+    await h.say("you are trash", user="troll")
+    assert h.last.verdict.action == Action.FLAG
+    log = (await h.say("!modlog troll", **MOD))[0].text
+    assert "timeout troll by auto" in log and "warn troll by auto" in log
+
+
+async def test_moderators_and_vips_are_exempt_and_bans_are_never_default(cmbot_harness):
+    h = await cmbot_harness(_config())
+    assert await h.say("you are trash", role=Role.VIP, user="vip") == []
+    assert await h.say("you are trash", role=Role.MODERATOR, user="mo") == []
+    h2 = await cmbot_harness(_config('action_insults = "ban"\n'))
+    await h2.say("you are trash", user="troll", platform=D)
+    assert h2.last.verdict.action == Action.BAN
+    assert [s.kind for s in h2.sent(D, kind=None) if s.kind == "ban"] == ["ban"]
+
+
+async def test_review_decisions_are_recorded_and_allowed_text_is_not_flagged_again(
+        cmbot_harness):
+    h = await cmbot_harness(_config())
+    await h.say("uninstall the game", user="troll")
+    await h.say("uninstall the game", user="troll2", platform=D)
+    queue = (await h.say("!flags", **MOD))[0].text
+    assert queue.startswith("2 open: #1 troll: “uninstall the game”")
+    await h.advance(2)
+    assert "is for moderators" in (await h.say("!flag allow 1"))[0].text
+    assert (await h.say("!flag allow 1", **MOD))[0].text.startswith("✓ flag #1 allowed")
+    await h.advance(2)
+    assert "already decided (allowed by mo)" in (await h.say("!flag allow 1", **MOD))[0].text
+    assert await h.say("uninstall the game", user="someone") == []  # same text, same channel
+    await h.advance(2)
+    [_, done] = await h.say("!flag remove 2", platform=D, **MOD)
+    assert done.text == "✓ flag #2: message removed"
+    row = await h.bot.storage.fetchone("SELECT status, decided_by FROM tox_flags WHERE id=2")
+    assert (row["status"], row["decided_by"]) == ("removed", "mo")
+
+
+async def test_flag_allow_always_adds_the_term_to_the_channel_allowlist(cmbot_harness):
+    h = await cmbot_harness(_config())
+    await h.say("this boss is a loser", user="a")
+    await h.say("!flag allow 1 --always", **MOD)
+    assert await h.say("what a loser move by the boss", user="b") == []
+
+
+async def test_flag_timeout_times_out_and_deletes(cmbot_harness):
+    h = await cmbot_harness(_config())
+    await h.say("you are trash", user="troll")
+    sent = await h.say("!flag timeout 1 5m", **MOD)
+    kinds = [(s.kind, s.seconds) for s in sent]
+    assert ("timeout", 300) in kinds and ("delete", 0) in kinds
+    assert "timed out for 5m" in sent[-1].text
+
+
+async def test_permit_allows_exactly_one_link(cmbot_harness):
+    h = await cmbot_harness(_config())
+    await h.say("!permit @fan", **MOD)
+    assert await h.say("my clip: example.com/clip", user="fan") == []
+    sent = await h.say("another: example.com/two", user="fan")
+    assert h.last.verdict is not None and h.last.verdict.category == "links"
+    assert _mod_notices(sent)
+
+
+async def test_dry_run_only_logs(cmbot_harness, caplog):
+    import logging
+    caplog.set_level(logging.INFO)
+    h = await cmbot_harness(_config("dry_run = true\n"))
+    assert await h.say("you are trash", user="troll") == []
+    assert h.last.verdict is None
+    assert any("dry run: would flag troll" in r.getMessage() for r in caplog.records)
+    assert await h.bot.storage.fetchval("SELECT COUNT(*) FROM tox_flags") == 0
+
+
+async def test_a_raid_burst_raises_one_alert(cmbot_harness):
+    h = await cmbot_harness(_config())
+    alerts = []
+    for i in range(40):  # the same line from 40 accounts in 20 seconds
+        sent = await h.say("follow my channel for free subs now", user=f"bot{i}")
+        alerts += [s for s in _mod_notices(sent) if "possible raid" in s.text]
+        await h.advance(0.5)
+    assert len(alerts) == 1
+    assert "the same message from 8 accounts" in alerts[0].text
+    assert "slow mode" in alerts[0].text
+
+
+async def test_a_burst_of_hostile_lines_raises_one_alert_with_rate_and_baseline(
+        cmbot_harness):
+    h = await cmbot_harness(_config())
+    for i in range(30):  # a calm baseline
+        await h.say(f"nice play number {i}", user=f"v{i}")
+        await h.advance(20)
+    alerts = []
+    for i in range(25):
+        sent = await h.say(f"you are trash {i}", user=f"raider{i}")
+        alerts += [s for s in _mod_notices(sent) if "possible raid or crisis" in s.text]
+        await h.advance(1)
+    assert len(alerts) == 1
+    assert "10 flagged/hostile lines in the last 60s (usual: 0.0)" in alerts[0].text
+
+
+async def test_retention_and_forget_user_delete_flagged_text(cmbot_harness):
+    h = await cmbot_harness(_config("retention_days = 1\n"))
+    await h.say("you are trash", user="troll")
+    await h.say("uninstall now", user="other")
+    await h.say("!forgetme", user="troll")
+    rows = await h.bot.storage.fetchall("SELECT user_name FROM tox_flags")
+    assert [r["user_name"] for r in rows] == ["other"]
+    await h.advance("1d1h")
+    assert await h.bot.storage.fetchval("SELECT COUNT(*) FROM tox_flags") == 0
+
+
+@pytest.mark.parametrize("text", ["Z\u0336\u0337" * 4000, "x" * 10_000, "\u202e\u200bkys\x00",
+                                  "ｙｏｕ ａｒｅ ｔｒａｓｈ"])
+async def test_hostile_input_is_handled(cmbot_harness, text):
+    h = await cmbot_harness(_config())
+    await h.say(text, user="troll")
+    assert h.last.ignored is None
+
+
+def test_normalisation_defeats_common_evasions():
+    assert for_matching("ｙｏｕ ａｒｅ ｔｒａｓｈ") == "you are trash"
+    assert for_matching("f.u.c.k y.o.u") == "fuck you"
+    assert for_matching("Y0U 4RE TR4SH!!!") == "you are trash"
+
+
+def test_catastrophic_regexes_are_refused_with_an_explanation():
+    from cmbot_plugins.toxicity.rules import compile_patterns
+    with pytest.raises(ValueError, match="nests quantifiers"):
+        compile_patterns(["(a+)+$"])
+    with pytest.raises(ValueError, match="is invalid"):
+        compile_patterns(["(unclosed"])
+    assert compile_patterns([r"buy\s+followers"])[0].search("BUY   followers")
+
+
+@pytest.mark.skipif(not (SHARED / "toxicity").is_dir(), reason="shared data not present")
+def test_eval_toxicity_prints_the_four_figures(capsys, tmp_path):
+    from cmbot.cli import main
+    rows = (SHARED / "toxicity" / "conda_dota2" / "dev.csv").read_text().splitlines()[:400]
+    small = tmp_path / "small.csv"
+    small.write_text("\n".join(rows) + "\n")
+    assert main(["eval", "toxicity", str(small)]) == 0
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    assert set(dict(p.split("=") for p in last.split())) == {"precision", "recall", "f1",
+                                                            "flagged_rate"}
+    assert main(["eval", "toxicity", str(small), "--unlabeled"]) == 0
+    assert capsys.readouterr().out.strip().splitlines()[-1].startswith("flagged_rate=")
