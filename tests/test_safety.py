@@ -37,7 +37,7 @@ class Echo:
 @pytest.mark.parametrize("platform", [Platform.DISCORD, Platform.TWITCH, Platform.CONSOLE])
 async def test_hostile_input_goes_through_the_runtime_cleaned_and_output_is_bounded(
         cmbot_harness, platform):
-    h = await cmbot_harness(plugins=[("echo", Echo())])
+    h = await cmbot_harness(plugins=[("echo", Echo())], builtins=False)
     hostile = "@everyone " + "Z\u0336\u0337\u0338\u0339" * 3000 + "\x1b[31m"
     sent = await h.say(hostile, platform=platform)
     assert h.last.ignored is None

@@ -122,9 +122,9 @@ async def test_timers_with_the_same_key_replace_each_other_and_can_be_cancelled(
     await s.at("test.kind", h.clock.time() + 90, {"n": 2}, key="event:1:remind:1h")
     await s.at("test.kind", h.clock.time() + 90, {"n": 3}, key="event:1:remind:10m")
     await s.at("test.kind", h.clock.time() + 90, {"n": 4}, key="event:10:remind:10m")
-    assert [t.payload["n"] for t in await s.list()] == [2, 3, 4]
+    assert [t.payload["n"] for t in await s.list("test.kind")] == [2, 3, 4]
     assert await s.cancel_prefix("event:1:") == 2
-    assert [t.payload["n"] for t in await s.list()] == [4]
+    assert [t.payload["n"] for t in await s.list("test.kind")] == [4]
 
 
 async def test_a_failing_timer_handler_does_not_stop_other_timers(cmbot_harness):
