@@ -30,6 +30,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("config", nargs="?", default=DEFAULT_CONFIG)
     plugins = sub.add_parser("plugins", help="list plugins, their hooks and commands")
     plugins.add_argument("-c", "--config", default=DEFAULT_CONFIG)
+    sub.add_parser("demo", help="replay a scripted chat through every plugin (no tokens)")
     evaluate = sub.add_parser("eval", help="measure a plugin's quality on a data file")
     kinds = evaluate.add_subparsers(dest="kind", required=True)
     faq = kinds.add_parser("faq", help="FAQ matching on a CLINC150-format JSON file")
@@ -62,6 +63,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _plugins(args.config)
         if args.command == "eval":
             return _eval(args)
+        if args.command == "demo":
+            from .demo import run_demo
+
+            logging.basicConfig(level=logging.ERROR)
+            return 1 if asyncio.run(run_demo(sys.stdout)) else 0
         if args.command == "run":
             return _run(args.config, force_console=args.console)
     except ConfigError as exc:

@@ -30,16 +30,28 @@ def parse_duration(text: str) -> float:
 
 
 def format_duration(seconds: float) -> str:
-    """Render seconds compactly: ``1h30m``, ``45s``, ``2d3h``."""
+    """Render seconds compactly with the two largest units: ``1h30m``, ``45s``, ``2d3h``,
+    ``1d`` (for 1 day and 40 minutes: the minutes are below the second unit)."""
     seconds = int(round(seconds))
     if seconds <= 0:
         return "0s"
-    parts = []
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        if seconds >= size:
-            count, seconds = divmod(seconds, size)
-            parts.append(f"{count}{unit}")
-    return "".join(parts[:2])
+    units = (("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
+    counts = []
+    for _, size in units:
+        count, seconds = divmod(seconds, size)
+        counts.append(count)
+    first = next(i for i, c in enumerate(counts) if c)
+    shown = [f"{counts[first]}{units[first][0]}"]
+    if first + 1 < len(units) and counts[first + 1]:
+        shown.append(f"{counts[first + 1]}{units[first + 1][0]}")
+    return "".join(shown)
+
+
+def format_countdown(seconds: float) -> str:
+    """Like format_duration, rounded to the minute from 10 minutes up ("in 1h")."""
+    if seconds >= 600:
+        seconds = round(seconds / 60) * 60
+    return format_duration(seconds)
 
 
 def get_zone(name: str) -> ZoneInfo:

@@ -66,7 +66,7 @@ async def test_viewers_see_the_next_event_and_only_moderators_manage_events(cmbo
     await h.say('!event add "Friday stream" friday 20:00', **MOD)
     await h.advance(15)
     assert (await h.say("!next"))[0].text == \
-        "Next: Friday stream — Fri 9 Jan 20:00 CET, in 4d6h. https://twitch.tv/mychannel"
+        "Next: Friday stream — Fri 9 Jan 20:00 CET, in 4d7h. https://twitch.tv/mychannel"
     await h.advance(15)
     assert (await h.say("!event next", platform=D))[0].text.startswith("Next: Friday stream")
     assert "is for moderators" in (await h.say("!event cancel 1"))[0].text
@@ -127,7 +127,7 @@ async def test_reminders_survive_a_restart_and_missed_ones_follow_the_grace_wind
     h.clock.advance(3 * 86400 + 7 * 3600 + 5 * 60)  # down until Thursday 20:05 Paris
     h = await h.restart()
     late = await h.advance(1)
-    assert len(late) == 2 and "starts in 23h54m" in late[0].text  # 5 min late: fired once
+    assert len(late) == 2 and "starts in 23h55m" in late[0].text  # 5 min late: fired once
     await h.bot.stop()
     h.clock.advance(23 * 3600 + 30 * 60)  # down across the 1h and 10m reminders
     h = await h.restart()
@@ -199,7 +199,7 @@ async def test_the_next_event_is_available_to_faq_answers(cmbot_harness):
     await h.say("!faq add schedule Next stream: {next_event}", **MOD)
     await h.advance(11)
     assert (await h.say("!schedule"))[0].text == \
-        "Next stream: Friday stream — Fri 9 Jan 20:00 CET (in 4d6h)"
+        "Next stream: Friday stream — Fri 9 Jan 20:00 CET (in 4d7h)"
 
 
 async def test_french_templates(cmbot_harness):
@@ -208,7 +208,7 @@ async def test_french_templates(cmbot_harness):
     await h.say('!event add "Live du vendredi" friday 20:00', **MOD)
     await h.advance(11)
     assert (await h.say("!next"))[0].text == \
-        "Prochain : Live du vendredi — ven. 9 janv. 20:00 CET, dans 4d6h."
+        "Prochain : Live du vendredi — ven. 9 janv. 20:00 CET, dans 4d7h."
 
 
 async def test_discord_native_events_are_created_moved_and_deleted(cmbot_harness):

@@ -7,7 +7,7 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from cmbot.timeparse import format_duration
+from cmbot.timeparse import format_countdown
 
 TEMPLATES: dict[str, dict[str, str]] = {
     "en": {
@@ -52,5 +52,5 @@ def render(kind: str, locale: str, values: dict[str, str]) -> str:
 def values_for(title: str, starts_at: datetime, now: datetime, tz: str, locale: str,
                description: str, url: str) -> dict[str, str]:
     return {"title": title, "starts_at": format_when(starts_at, tz, locale),
-            "starts_in": format_duration((starts_at - now).total_seconds()),
+            "starts_in": format_countdown((starts_at - now).total_seconds()),
             "description": description, "url": url}
