@@ -21,11 +21,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from cmbot_plugins.toxicity import cmbot_moderate  # noqa: E402
+from cmbot_plugins.toxicity.evaluate import default_settings, flagged  # noqa: E402
+
 from cmbot import Platform  # noqa: E402
 from cmbot.context import Context  # noqa: E402
 from cmbot.testing import make_harness  # noqa: E402
-from cmbot_plugins.toxicity import cmbot_moderate  # noqa: E402
-from cmbot_plugins.toxicity.evaluate import default_settings, flagged  # noqa: E402
 
 
 def load(data: Path, count: int) -> list[str]:
