@@ -74,7 +74,8 @@ class HookCaller:
         try:
             result = impl.function(**args)
             if inspect.isawaitable(result):
-                result = await asyncio.wait_for(result, self.timeout)
+                async with asyncio.timeout(self.timeout):  # no extra task per call
+                    result = await result
         except TimeoutError as exc:
             self.reporter.report(name, hook, f"timed out after {self.timeout:g}s", exc)
             return False, None

@@ -72,6 +72,7 @@ class Bot:
         self._loop_task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
         self._plugin_state: dict[str, dict[str, Any]] = {}
+        self._unrouted: dict[str, float] = {}
         self.started = False
         self.plugins: list[PluginInfo] = load_plugins(
             self.pm, disabled=config.bot["disabled_plugins"],
@@ -284,8 +285,11 @@ class Bot:
         community = self.community_of(channel)
         targets = self.community_channels(community, "mod_channels") if community else []
         if not targets:
-            log.warning("moderator notice for %s (no mod_channels configured): %s",
-                        channel.key, text)
+            now = self.clock.time()
+            if now - self._unrouted.get(channel.key, float("-inf")) >= 600:
+                self._unrouted[channel.key] = now
+                log.warning("moderator notice for %s, which has no mod_channels (add it to a "
+                            "[communities] table with mod_channels): %s", channel.key, text)
             return 0
         for target in targets:
             await self.send(target, text, buttons=buttons, priority=Priority.HIGH)
@@ -429,7 +433,8 @@ class Bot:
         try:
             kwargs = parse_arguments(command, found.args_raw, found.tokens,
                                      self.timezone_of(message.channel))
-            result = await asyncio.wait_for(command.handler(ctx, **kwargs), self.hooks.timeout)
+            async with asyncio.timeout(self.hooks.timeout):
+                result = await command.handler(ctx, **kwargs)
         except UsageError as exc:
             example = f" Example: {prefix}{command.example}" if command.example else ""
             await ctx.reply(f"✗ {exc}. Usage: {command.usage(prefix)}{example}",

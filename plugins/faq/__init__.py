@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from typing import Any
 
 from cmbot import Arg, Command, CommandError, Context, Message, Reply, Role, Setting, hookimpl
@@ -24,6 +24,7 @@ from .matching import (
 )
 from .store import MAX_PHRASE_LENGTH, MAX_PHRASINGS, MIGRATIONS, Entry, FaqStore, check_key
 
+RECENT_MATCHES = 4096
 SEMANTIC_THRESHOLD = 0.38  # chosen on CLINC150 dev val+test (unseen intents are judged)
 MODEL_ID = "all-MiniLM-L6-v2-int8"
 _VARIABLE = re.compile(r"\{(\w+)\}")
@@ -82,6 +83,7 @@ class FaqState:
         self.budgets: dict[str, deque[float]] = {}
         self.kind = self._choose_kind(bot)
         self.lock = asyncio.Lock()
+        self.recent: OrderedDict[tuple[str, str, float | None], Match | None] = OrderedDict()
 
     @staticmethod
     def _choose_kind(bot: Bot) -> str:
@@ -101,6 +103,7 @@ class FaqState:
 
     def invalidate(self, scope: str) -> None:
         self.dirty.add(scope)
+        self.recent.clear()
 
     async def index(self, scope: str) -> Any:
         """The matcher for a scope, rebuilt after edits; vectors come from the database."""
@@ -146,12 +149,22 @@ class FaqState:
 
     async def match(self, scope: str, text: str, threshold: float | None = None
                     ) -> Match | None:
+        """Best entry for ``text``; recent results are cached (chat repeats itself)."""
+        key = (scope, text.lower(), threshold)
+        if key in self.recent:
+            self.recent.move_to_end(key)
+            return self.recent[key]
         matcher = await self.index(scope)
         if matcher.size == 0:
             return None
         if self.kind == "semantic":
-            return await asyncio.to_thread(matcher.best, text)
-        return matcher.best(text, threshold)  # type: ignore[no-any-return]
+            found = await asyncio.to_thread(matcher.best, text)
+        else:
+            found = matcher.best(text, threshold)
+        self.recent[key] = found
+        if len(self.recent) > RECENT_MATCHES:
+            self.recent.popitem(last=False)
+        return found  # type: ignore[no-any-return]
 
 
 def _state(bot: Bot) -> FaqState:

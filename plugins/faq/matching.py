@@ -213,13 +213,16 @@ class SemanticMatcher:
 
     def anchors(self) -> Any:
         if self._anchors is None:
-            self._anchors = self._project(self.embed(list(offtopic_lines())))
+            self._anchors = _projected_anchors()
         return self._anchors
 
     def build(self, entries: Sequence[EntryText]) -> None:
         import numpy as np
 
         ids, rows = [], []
+        if not any(entry.vectors for entry in entries):  # nothing taught: no encoder work
+            self._ids, self._centroids, self.size = [], None, 0
+            return
         for entry in entries:
             if not entry.vectors:
                 continue
@@ -247,6 +250,14 @@ class SemanticMatcher:
 
     def best(self, text: str, threshold: float | None = None) -> Match | None:
         return self.best_vector(self.embed([text])[0])
+
+
+@lru_cache(maxsize=1)
+def _projected_anchors() -> Any:
+    """Off-topic anchors, encoded and projected once per process (~0.5 s)."""
+    from cmbot.embeddings import shared_encoder
+
+    return SemanticMatcher._project(shared_encoder().encode(list(offtopic_lines())))
 
 
 def accepts(match: Match | None, threshold: float) -> bool:

@@ -1,0 +1,146 @@
+"""The whole bot under a chat flood: every built-in plugin, SQLite persistence, fake
+platforms, many channels, a sprinkle of commands and votes.
+
+    .venv/bin/python bench/pipeline.py [--messages 200000] [--channels 40]
+
+Prints messages/s, p50/p99 handling latency and peak RSS for the pipeline, the same for
+the floor (VADER alone; the default toxicity scorer alone) on the same messages, RSS after
+10% and at the end (memory flatness), and as its last line:
+msgs_per_s=... p99_ms=... rss_mb=... floor_ratio=...   (pipeline time / scorer time)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import gc
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from cmbot import Platform, Role  # noqa: E402
+from cmbot.testing import make_harness  # noqa: E402
+from cmbot_plugins.toxicity.evaluate import default_settings, flagged  # noqa: E402
+
+CONFIG = """
+[communities.main]
+channels = ["twitch:mychannel", "discord:general"]
+mod_channels = ["discord:mod-log"]
+timezone = "Europe/Paris"
+"""
+SETUP = [
+    "!faq add discord Join us at discord.gg/example",
+    "!faq teach discord how do i join the discord",
+    "!faq teach discord is there a discord server",
+    "!faq teach discord whats the discord link",
+    "!faq add schedule We stream Mon/Wed/Fri at 20:00 CET",
+    "!faq teach schedule when do you stream",
+    "!faq teach schedule what is the stream schedule",
+    "!faq teach schedule when is the next stream",
+    '!event add "Friday stream" friday 20:00 repeat:weekly',
+    '!poll start "Best map?" Dust Mirage Nuke duration:7d',
+    "!timer add socials every:10m Follow on socials!",
+]
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def load(data: Path) -> list[str]:
+    with (data / "chat" / "twitch_2025_dev.csv").open(encoding="utf-8") as handle:
+        return [r["text"] for r in csv.DictReader(handle) if r.get("text")]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def pipeline(texts: list[str], count: int, channels: int) -> tuple[float, list[float],
+                                                                        list[float]]:
+    with tempfile.TemporaryDirectory() as tmp:
+        h = await make_harness(CONFIG, tmp_path=Path(tmp))
+        for line in SETUP:
+            await h.say(line, role=Role.MODERATOR, user="mod", platform=Platform.DISCORD)
+            h.clock.advance(1)
+        adapters = [h.platforms[Platform.TWITCH], h.platforms[Platform.DISCORD]]
+        names = ["mychannel", "general"] + [f"chan{i}" for i in range(channels - 2)]
+        latencies: list[float] = []
+        memory: list[float] = []
+        started = time.perf_counter()
+        for i in range(count):
+            adapter = adapters[i % 2]
+            if i % 997 == 0:
+                text = f"!vote {i % 3 + 1}"
+            elif i % 4999 == 0:
+                text = "!next"
+            else:
+                text = texts[i % len(texts)]
+            message = adapter.make_message(text, user=f"user{i % 20000}",
+                                           channel=names[i % len(names)])
+            t0 = time.perf_counter()
+            await h.bot.handle_message(message)
+            latencies.append((time.perf_counter() - t0) * 1000)
+            if i % 100 == 0:
+                h.clock.advance(1)
+                await h.bot.tick()
+            if i % 10000 == 0:
+                for adapter_ in adapters:  # the fakes' logs are not the bot's memory
+                    adapter_.sent.clear()
+            if i + 1 in (count // 10, count):
+                gc.collect()
+                memory.append(rss_mb())
+        elapsed = time.perf_counter() - started
+        await h.close()
+    return elapsed, latencies, memory
+
+
+def floor(texts: list[str], count: int) -> tuple[float, float]:
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    vader = SentimentIntensityAnalyzer()
+    started = time.perf_counter()
+    for i in range(count):
+        vader.polarity_scores(texts[i % len(texts)])
+    vader_s = time.perf_counter() - started
+    settings = default_settings()
+    started = time.perf_counter()
+    for i in range(count):
+        flagged(texts[i % len(texts)], settings)
+    return vader_s, time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--messages", type=int, default=200_000)
+    parser.add_argument("--channels", type=int, default=40)
+    parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
+    args = parser.parse_args()
+    texts = load(Path(args.data))
+    elapsed, latencies, memory = asyncio.run(pipeline(texts, args.messages, args.channels))
+    vader_s, scorer_s = floor(texts, args.messages)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    n = args.messages
+    print(f"pipeline   msgs_per_s={n / elapsed:.0f} p50_ms={statistics.median(latencies):.3f} "
+          f"p99_ms={percentile(latencies, 0.99):.3f} max_ms={max(latencies):.1f}")
+    print(f"vader      msgs_per_s={n / vader_s:.0f}")
+    print(f"scorer     msgs_per_s={n / scorer_s:.0f}")
+    print(f"memory     rss_at_10%={memory[0]:.0f}MB rss_at_end={memory[-1]:.0f}MB "
+          f"peak={peak:.0f}MB")
+    print(f"msgs_per_s={n / elapsed:.0f} p99_ms={percentile(latencies, 0.99):.2f} "
+          f"rss_mb={peak:.0f} floor_ratio={elapsed / scorer_s:.2f}")
+
+
+if __name__ == "__main__":
+    main()
