@@ -27,9 +27,10 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from cmbot_plugins.toxicity.evaluate import default_settings, flagged  # noqa: E402
+
 from cmbot import Platform, Role  # noqa: E402
 from cmbot.testing import make_harness  # noqa: E402
-from cmbot_plugins.toxicity.evaluate import default_settings, flagged  # noqa: E402
 
 CONFIG = """
 [communities.main]
