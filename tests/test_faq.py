@@ -118,7 +118,8 @@ async def test_questions_in_plain_chat_are_answered_and_chatter_is_left_alone(
     assert [s.text for s in sent] == ["Keychron Q1, brown switches (asked 1 times)"]
     for chatter in ["lol", "KEKW KEKW", "this song slaps", "gg ez", "what a play that was",
                     "i just got home from work"]:
-        assert await h.say(chatter, platform=p, user="cat") == [], chatter
+        sent = await h.say(chatter, platform=p, user="cat")
+        assert [s for s in sent if s.channel.name != "mod-log"] == [], chatter
 
 
 async def test_linked_channels_share_one_faq(cmbot_harness):

@@ -47,7 +47,7 @@ def cmbot_config_schema() -> dict[str, Setting]:
     schema = {
         "enabled": Setting(bool, True, "score chat messages"),
         "dry_run": Setting(bool, False, "only log what would be flagged; change nothing"),
-        "flag_threshold": Setting(float, 0.85, "toxicity score from which a message is "
+        "flag_threshold": Setting(float, 0.9, "toxicity score from which a message is "
                                   "flagged (0-1); lower catches more and flags more "
                                   "innocent lines", min=0.0, max=1.0),
         "exempt_role": Setting(str, "vip", "this role and above are never scored "

@@ -14,6 +14,7 @@ class ChannelWatch:
     baseline: float = 0.0  # bad lines per window, slow moving average
     alerting_until: float = 0.0
     last_update: float = 0.0
+    seen: int = 0
     samples: deque[str] = field(default_factory=lambda: deque(maxlen=3))
 
 
@@ -50,8 +51,11 @@ class RaidDetector:
             if len(senders) >= self.identical_accounts and now >= watch.alerting_until:
                 alert = (f"⚠ possible raid: the same message from {len(senders)} accounts in "
                          f"{self.window:.0f}s: “{text[:80]}”")
-            if len(watch.same) > 5000:
-                watch.same.clear()
+            watch.seen += 1
+            if watch.seen % 500 == 0 or len(watch.same) > 5000:  # forget lines out of window
+                edge = now - self.window
+                for key in [k for k, v in watch.same.items() if max(v.values()) <= edge]:
+                    del watch.same[key]
         rate = len(watch.bad)
         threshold = max(self.minimum, self.factor * watch.baseline)
         if alert is None and rate >= threshold and now >= watch.alerting_until:

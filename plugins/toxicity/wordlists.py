@@ -10,5 +10,9 @@ BUILTIN: dict[str, tuple[str, ...]] = {
     "sexual": ("send nudes", "suck my dick", "suck my cock", "show your tits", "rape you"),
     "insults": ("stupid bitch", "dumb bitch", "you are trash", "youre trash", "ur trash",
                 "piece of shit", "you suck", "uninstall", "cunt", "you idiot", "moron",
-                "loser", "go fuck yourself", "fuck you", "fuck off", "stfu"),
+                "loser", "go fuck yourself", "fuck you", "fuck off", "stfu",
+                # gaming trash talk
+                "noob", "noobs", "nub", "idiot", "idiots", "useless", "bastard",
+                "motherfucker", "shut up", "shut the fuck up", "retards", "dumbass", "scrub",
+                "garbage", "ez", "gg ez"),
 }
