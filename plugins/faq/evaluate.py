@@ -50,7 +50,8 @@ async def evaluate(path: str | Path, phrasings: int = 5, matcher: str = "auto",
             raise ValueError(f"{path}: missing {key!r}; expected the CLINC150 format "
                              f"(train, test, oos_test lists of [text, intent])")
     with tempfile.TemporaryDirectory() as tmp:
-        raw = {"bot": {"database": str(Path(tmp) / "eval.db"), "disabled_plugins": ["help"]},
+        raw = {"bot": {"database": str(Path(tmp) / "eval.db"),
+                       "disabled_plugins": ["help", "toxicity", "polls", "announcements"]},
                "plugins": {"faq": {"matcher": matcher, "entry_cooldown": 0.0,
                                    "key_cooldown": 0.0, "budget_count": 1000}
                            | (settings or {})}}

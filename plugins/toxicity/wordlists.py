@@ -14,5 +14,5 @@ BUILTIN: dict[str, tuple[str, ...]] = {
                 # gaming trash talk
                 "noob", "noobs", "nub", "idiot", "idiots", "useless", "bastard",
                 "motherfucker", "shut up", "shut the fuck up", "retards", "dumbass", "scrub",
-                "garbage", "ez", "gg ez"),
+                "ez", "gg ez"),
 }
