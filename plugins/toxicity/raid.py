@@ -7,6 +7,9 @@ from collections import deque
 from dataclasses import dataclass, field
 
 
+MAX_TRACKED_LINES = 5000
+
+
 @dataclass
 class ChannelWatch:
     bad: deque[float] = field(default_factory=deque)
@@ -52,10 +55,12 @@ class RaidDetector:
                 alert = (f"⚠ possible raid: the same message from {len(senders)} accounts in "
                          f"{self.window:.0f}s: “{text[:80]}”")
             watch.seen += 1
-            if watch.seen % 500 == 0 or len(watch.same) > 5000:  # forget lines out of window
+            if watch.seen % 500 == 0:  # forget lines that left the window
                 edge = now - self.window
                 for key in [k for k, v in watch.same.items() if max(v.values()) <= edge]:
                     del watch.same[key]
+                if len(watch.same) > MAX_TRACKED_LINES:  # a flood of distinct lines
+                    watch.same.clear()
         rate = len(watch.bad)
         threshold = max(self.minimum, self.factor * watch.baseline)
         if alert is None and rate >= threshold and now >= watch.alerting_until:
