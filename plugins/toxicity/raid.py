@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
-
 MAX_TRACKED_LINES = 5000
 
 
