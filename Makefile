@@ -19,7 +19,7 @@ run: $(STAMP)
 	$(BIN)/cmbot run -c bot.example.toml
 
 lint: $(STAMP)
-	$(BIN)/ruff check cmbot plugins tests bench
+	$(BIN)/ruff check cmbot plugins tests bench scripts
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest -q
