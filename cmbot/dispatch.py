@@ -55,12 +55,18 @@ class HookCaller:
         self.pm = pm
         self.timeout = timeout
         self.reporter = reporter or FaultReporter()
+        self._cache: dict[str, tuple[int, list[tuple[str, pluggy.HookImpl]]]] = {}
 
     def implementations(self, hook: str) -> list[tuple[str, pluggy.HookImpl]]:
         """(plugin name, impl) in pluggy's call order (tryfirst first, then LIFO)."""
         caller = getattr(self.pm.hook, hook)
-        return [(self.pm.get_name(impl.plugin) or "?", impl)
-                for impl in reversed(caller.get_hookimpls())]
+        impls = caller.get_hookimpls()
+        cached = self._cache.get(hook)
+        if cached is not None and cached[0] == len(impls):
+            return cached[1]
+        found = [(self.pm.get_name(impl.plugin) or "?", impl) for impl in reversed(impls)]
+        self._cache[hook] = (len(impls), found)
+        return found
 
     async def _call_one(self, hook: str, name: str, impl: pluggy.HookImpl,
                         kwargs: dict[str, Any], make_ctx: Callable[[str], Any] | None,

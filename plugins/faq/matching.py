@@ -88,6 +88,10 @@ class LexicalMatcher:
         return {g: v / norm for g, v in vec.items()}
 
     def build(self, entries: Sequence[EntryText]) -> None:
+        if not any(e.phrasings for e in entries):  # nothing taught here: nothing to match
+            self._postings, self._anchor_postings, self._arrays = {}, {}, None
+            self.size = 0
+            return
         docs = [_grams(p) for e in entries for p in e.phrasings]
         anchors = [_grams(a) for a in offtopic_lines()]
         df: Counter[str] = Counter()
