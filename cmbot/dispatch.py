@@ -55,17 +55,18 @@ class HookCaller:
         self.pm = pm
         self.timeout = timeout
         self.reporter = reporter or FaultReporter()
-        self._cache: dict[str, tuple[int, list[tuple[str, pluggy.HookImpl]]]] = {}
+        self._cache: dict[str, tuple[tuple[int, ...], list[tuple[str, pluggy.HookImpl]]]] = {}
 
     def implementations(self, hook: str) -> list[tuple[str, pluggy.HookImpl]]:
         """(plugin name, impl) in pluggy's call order (tryfirst first, then LIFO)."""
         caller = getattr(self.pm.hook, hook)
         impls = caller.get_hookimpls()
+        key = tuple(map(id, impls))
         cached = self._cache.get(hook)
-        if cached is not None and cached[0] == len(impls):
+        if cached is not None and cached[0] == key:
             return cached[1]
         found = [(self.pm.get_name(impl.plugin) or "?", impl) for impl in reversed(impls)]
-        self._cache[hook] = (len(impls), found)
+        self._cache[hook] = (key, found)
         return found
 
     async def _call_one(self, hook: str, name: str, impl: pluggy.HookImpl,
