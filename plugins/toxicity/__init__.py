@@ -47,17 +47,17 @@ def cmbot_config_schema() -> dict[str, Setting]:
     schema = {
         "enabled": Setting(bool, True, "score chat messages"),
         "dry_run": Setting(bool, False, "only log what would be flagged; change nothing"),
-        "flag_threshold": Setting(float, 0.9, "toxicity score from which a message is "
+        "flag_threshold": Setting(float, 0.92, "toxicity score from which a message is "
                                   "flagged (0-1); lower catches more and flags more "
                                   "innocent lines", min=0.0, max=1.0),
         "exempt_role": Setting(str, "vip", "this role and above are never scored "
                                "(moderators never are)",
                                choices=("subscriber", "vip", "moderator")),
-        "caps_ratio": Setting(float, 0.8, "share of capital letters that counts as caps "
+        "caps_ratio": Setting(float, 0.9, "share of capital letters that counts as caps "
                               "spam", min=0.3, max=1.0),
         "caps_min_length": Setting(int, 40, "letters needed before caps are checked",
                                    min=1, max=500),
-        "max_repeated_chars": Setting(int, 15, "longest run of one character", min=3,
+        "max_repeated_chars": Setting(int, 20, "longest run of one character", min=3,
                                       max=500),
         "max_repeated_words": Setting(int, 10, "times one word may repeat in a message",
                                       min=2, max=500),
@@ -66,9 +66,13 @@ def cmbot_config_schema() -> dict[str, Setting]:
         "symbol_min_length": Setting(int, 15, "characters needed before symbols are checked",
                                      min=1, max=500),
         "max_mentions": Setting(int, 5, "mentions allowed in one message", min=1, max=100),
-        "link_allowlist": Setting(list, ["twitch.tv", "clips.twitch.tv", "discord.gg",
-                                         "youtube.com", "youtu.be"],
-                                  "domains anyone may post", item_type=str),
+        "link_allowlist": Setting(list, ["twitch.tv", "discord.gg", "discord.com",
+                                         "discordapp.com", "youtube.com", "youtu.be",
+                                         "x.com", "twitter.com", "instagram.com",
+                                         "tiktok.com", "reddit.com", "imgur.com",
+                                         "streamable.com", "kick.com", "spotify.com"],
+                                  "domains anyone may post (subdomains included)",
+                                  item_type=str),
         "blocklist": Setting(list, [], "extra words or phrases to flag (as insults)",
                              item_type=str),
         "allowlist": Setting(list, [], "words never counted against a message",
