@@ -122,3 +122,23 @@ def test_fuzzed_configs_either_load_or_explain_every_problem(raw):
         assert exc.problems
         for problem in exc.problems:
             assert problem.startswith("fuzz.toml: [")
+
+
+def test_the_example_config_documents_every_key_and_its_defaults_are_valid(tmp_path):
+    import re
+
+    from cmbot.config import COMMUNITY_SCHEMA, CORE_SCHEMA
+    from cmbot.runtime import Bot
+
+    text = (ROOT / "bot.example.toml").read_text()
+    documented = set(re.findall(r"^#?\s*([a-z_]+)\s*=", text, re.MULTILINE))
+    config = load_config(ROOT / "bot.example.toml")
+    bot = Bot(config)
+    expected = {k for schema in CORE_SCHEMA.values() for k in schema} | set(COMMUNITY_SCHEMA)
+    expected |= {k for schema in bot.schemas.values() for k in schema}
+    assert expected - documented == set()
+    uncommented = re.sub(r"^# ([a-z_]+ = .*?)\s+#.*$", r"\1", text, flags=re.MULTILINE)
+    path = tmp_path / "all.toml"
+    path.write_text(uncommented.replace('database = "cmbot.db"',
+                                        f'database = "{tmp_path / "x.db"}"'))
+    Bot(load_config(path))  # every documented default is accepted
