@@ -179,7 +179,8 @@ async def run_console(bot: Bot, stdin: TextIO | None = None, out: TextIO | None 
     interactive = stdin.isatty()
     session = ConsoleSession(bot, out, echo=not interactive)
     if interactive:
-        session.say(f"cmbot console — {CONSOLE_HELP.splitlines()[0]} /help for more.")
+        session.say("cmbot console — type a chat line to send it as the current user; "
+                    "/help lists the console commands (/as, /platform, /channel, /clock).")
         session.say(f"you are {session.user} ({session.role.label}) on "
                     f"{session.platform.value} #{session.channels[session.platform]}")
     async for line in _read_lines(stdin, interactive):
