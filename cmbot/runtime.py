@@ -6,9 +6,9 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from .clock import Clock
 from .commands import (
@@ -33,6 +33,7 @@ from .scheduler import Scheduler
 from .storage import Storage
 
 log = logging.getLogger("cmbot.runtime")
+T = TypeVar("T")
 
 
 @dataclass
@@ -100,6 +101,13 @@ class Bot:
                 raise ConfigError([f"{self.config.path}: [permissions] {command_name!r} is not "
                                    f"a loaded command. Fix: use one of "
                                    f"{', '.join(sorted(c.name for c in self.commands))}"])
+
+    def plugin_object(self, plugin: str, factory: Callable[[Bot], T]) -> T:
+        """The plugin's per-bot state object, created by ``factory(bot)`` on first use."""
+        state = self.plugin_state(plugin)
+        if "__object__" not in state:
+            state["__object__"] = factory(self)
+        return state["__object__"]  # type: ignore[no-any-return]
 
     def plugin_state(self, plugin: str) -> dict[str, Any]:
         """A per-bot dict where a plugin keeps its runtime state (caches, indexes)."""

@@ -16,7 +16,7 @@ from typing import TextIO
 from ..model import Platform, Role
 from ..runtime import Bot
 from ..timeparse import format_duration, parse_duration
-from .fake import FakePlatform, Sent
+from .fake import FakePlatform, Sent, format_action
 
 CONSOLE_HELP = """\
 Type a chat line to send it as the current user. Console commands:
@@ -39,19 +39,6 @@ class ConsolePlatform(FakePlatform):
         super().record(action)
         self.out.write(format_action(action, self.bot_name) + "\n")
         self.out.flush()
-
-
-def format_action(action: Sent, bot_name: str = "cmbot") -> str:
-    where = f"[{action.platform.value} #{action.channel.name}]"
-    if action.kind == "send":
-        buttons = "".join(f" [{b.label}]" for b in action.buttons)
-        return f"{where} {bot_name}: {action.text}{buttons}"
-    who = action.user.shown_name if action.user else "?"
-    if action.kind == "delete":
-        return f"{where} ✂ deleted a message from {who}"
-    if action.kind == "timeout":
-        return f"{where} ⏱ timed out {who} for {format_duration(action.seconds)}: {action.reason}"
-    return f"{where} ⛔ {action.kind} {who}: {action.reason}"
 
 
 class ConsoleSession:

@@ -41,16 +41,23 @@ class Sent:
     at: float = 0.0
 
     def __str__(self) -> str:
-        where = f"[{self.platform.value} #{self.channel.name}]"
-        if self.kind == "send":
-            buttons = "".join(f" [{b.label}]" for b in self.buttons)
-            return f"{where} {self.text}{buttons}"
-        who = self.user.shown_name if self.user else "?"
-        if self.kind == "delete":
-            return f"{where} (deleted a message from {who}: {self.reason})"
-        if self.kind == "timeout":
-            return f"{where} (timed out {who} for {self.seconds}s: {self.reason})"
-        return f"{where} ({self.kind} {who}: {self.reason})"
+        return format_action(self)
+
+
+def format_action(action: Sent, bot_name: str = "cmbot") -> str:
+    """One line per bot action, as the console and transcripts show it."""
+    from ..timeparse import format_duration
+
+    where = f"[{action.platform.value} #{action.channel.name}]"
+    if action.kind == "send":
+        buttons = "".join(f" [{b.label}]" for b in action.buttons)
+        return f"{where} {bot_name}: {action.text}{buttons}"
+    who = action.user.shown_name if action.user else "?"
+    if action.kind == "delete":
+        return f"{where} ✂ deleted a message from {who}"
+    if action.kind == "timeout":
+        return f"{where} ⏱ timed out {who} for {format_duration(action.seconds)}: {action.reason}"
+    return f"{where} ⛔ {action.kind} {who}: {action.reason}"
 
 
 class FakePlatform(PlatformAdapter):

@@ -66,10 +66,7 @@ class AnnState:
 
 
 def _state(bot: Bot) -> AnnState:
-    state = bot.plugin_state("announcements")
-    if "ann" not in state:
-        state["ann"] = AnnState(bot)
-    return state["ann"]  # type: ignore[no-any-return]
+    return bot.plugin_object("announcements", AnnState)
 
 
 def _channel_dict(channel: Channel) -> dict[str, str]:

@@ -181,10 +181,7 @@ class FaqState:
 
 
 def _state(bot: Bot) -> FaqState:
-    state = bot.plugin_state("faq")
-    if "faq" not in state:
-        state["faq"] = FaqState(bot)
-    return state["faq"]  # type: ignore[no-any-return]
+    return bot.plugin_object("faq", FaqState)
 
 
 @hookimpl

@@ -70,10 +70,7 @@ class PollState:
 
 
 def _state(bot: Bot) -> PollState:
-    state = bot.plugin_state("polls")
-    if "polls" not in state:
-        state["polls"] = PollState(bot)
-    return state["polls"]  # type: ignore[no-any-return]
+    return bot.plugin_object("polls", PollState)
 
 
 @hookimpl

@@ -141,10 +141,7 @@ class ToxState:
 
 
 def _state(bot: Bot) -> ToxState:
-    state = bot.plugin_state("toxicity")
-    if "tox" not in state:
-        state["tox"] = ToxState(bot)
-    return state["tox"]  # type: ignore[no-any-return]
+    return bot.plugin_object("toxicity", ToxState)
 
 
 @hookimpl
