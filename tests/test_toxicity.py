@@ -220,3 +220,19 @@ def test_eval_toxicity_prints_the_four_figures(capsys, tmp_path):
                                                             "flagged_rate"}
     assert main(["eval", "toxicity", str(small), "--unlabeled"]) == 0
     assert capsys.readouterr().out.strip().splitlines()[-1].startswith("flagged_rate=")
+
+
+async def test_a_flood_of_flags_is_summarised_instead_of_burying_the_mod_channel(
+        cmbot_harness):
+    h = await cmbot_harness(_config())
+    notices = []
+    for i in range(30):
+        notices += _mod_notices(await h.say(f"you are trash number {i}", user=f"t{i}"))
+        notices += _mod_notices(await h.advance(0.5))  # Discord sends 5 per 5 s
+    notices += _mod_notices(await h.advance(10))
+    assert len([n for n in notices if n.text.startswith("🚩 flag #")]) == 10
+    digest = _mod_notices(await h.advance(50))
+    assert [n.text for n in digest if "more flag(s)" in n.text] == [
+        "🚩 20 more flag(s) in the last minute were queued without a notice — review them "
+        "with !flags"]
+    assert "30 open" in (await h.say("!flags", **MOD))[0].text

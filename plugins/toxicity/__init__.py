@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import deque
 from datetime import UTC, datetime
 from typing import Any
 
@@ -115,6 +116,8 @@ class ToxState:
         self.allowed: dict[str, dict[str, set[str]]] = {}
         self.patterns: dict[str, list[Any]] = {}
         self.raids: dict[str, RaidDetector] = {}
+        self.notices: dict[str, deque[float]] = {}
+        self.held: dict[str, int] = {}
 
     async def allowed_for(self, channel: str) -> dict[str, set[str]]:
         if channel not in self.allowed:
@@ -160,7 +163,16 @@ async def cmbot_startup(bot: Bot) -> None:
             log.info("retention: deleted %d flagged message(s) older than %g days", removed,
                      days)
 
+    async def digest(timer: Timer) -> None:
+        scope = timer.payload["scope"]
+        held = state.held.pop(scope, 0)
+        if held:
+            channel = _channel_from(timer.payload["channel"])
+            await bot.notify_mods(channel, f"🚩 {held} more flag(s) in the last minute were "
+                                  f"queued without a notice — review them with !flags")
+
     bot.scheduler.on("toxicity.retention", expire)
+    bot.scheduler.on("toxicity.digest", digest)
     if not await bot.scheduler.list("toxicity.retention"):
         await bot.scheduler.every("toxicity.retention", 3600.0, key="toxicity:retention",
                                   grace=10 * 365 * 86400.0)  # maintenance: always catch up
@@ -245,6 +257,9 @@ async def cmbot_moderate(ctx: Context, message: Message) -> Verdict | None:
     taken = {"flag": "flagged for review", "warn": "warned",
              "delete": "deleted", "timeout": f"timed out {format_duration(seconds)}",
              "ban": "banned"}[action]
+    if await _hold_notice(ctx, state, now):
+        verdict = _VERDICT.get(action, Action.FLAG)
+        return Verdict(verdict, hit.reason, hit.category, result.score, seconds, flag_id)
     buttons = (Button("Allow", f"flag allow {flag_id}", "success"),
                Button("Remove", f"flag remove {flag_id}", "danger"),
                Button("Timeout", f"flag timeout {flag_id}", "secondary"))
@@ -254,6 +269,32 @@ async def cmbot_moderate(ctx: Context, message: Message) -> Verdict | None:
         f"(score {result.score:.2f}); {taken}", buttons=buttons)
     verdict = _VERDICT.get(action, Action.FLAG)
     return Verdict(verdict, hit.reason, hit.category, result.score, seconds, flag_id)
+
+
+NOTICES_PER_MINUTE = 10
+
+
+def _channel_from(data: dict[str, str]) -> Channel:
+    return Channel(Platform(data["platform"]), data["id"], data["name"])
+
+
+async def _hold_notice(ctx: Context, state: ToxState, now: float) -> bool:
+    """Past NOTICES_PER_MINUTE per community, flags are still queued but announced in one
+    digest a minute later instead of one notice each (a raid must not bury #mod-log)."""
+    times = state.notices.setdefault(ctx.scope, deque())
+    while times and times[0] <= now - 60:
+        times.popleft()
+    if len(times) < NOTICES_PER_MINUTE:
+        times.append(now)
+        return False
+    if not state.held.get(ctx.scope):
+        await ctx.bot.scheduler.at(
+            "toxicity.digest", now + 60, {"scope": ctx.scope, "channel": {
+                "platform": ctx.channel.platform.value, "id": ctx.channel.id,
+                "name": ctx.channel.name}}, key=f"toxicity:digest:{ctx.scope}")
+        ctx.bot.wake()
+    state.held[ctx.scope] = state.held.get(ctx.scope, 0) + 1
+    return True
 
 
 # --- review queue commands ------------------------------------------------------------
