@@ -41,6 +41,7 @@ class Storage:
         self.path = str(path)
         self._db: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
+        self.last_rowcount = 0  # rows changed by the latest execute()
 
     @property
     def db(self) -> aiosqlite.Connection:
