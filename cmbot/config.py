@@ -207,6 +207,11 @@ class Config:
         db = Path(self.bot["database"])
         return db if db.is_absolute() or str(db) == ":memory:" else self.path.parent / db
 
+    def resolve(self, folder: str | Path) -> Path:
+        """A path from the config, relative to the config file unless absolute."""
+        path = Path(folder)
+        return path if path.is_absolute() else self.path.parent / path
+
     def where(self, key: str) -> str:
         return f"{self.path}: [{key}]"
 

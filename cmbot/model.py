@@ -7,7 +7,7 @@ them and turn core actions back into API calls.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 
@@ -93,6 +93,14 @@ class Channel:
     def key(self) -> str:
         return f"{self.platform.value}:{self.id}"
 
+    def to_dict(self) -> dict[str, str]:
+        """A JSON-friendly form for plugins that store a channel (timers, flags)."""
+        return {"platform": self.platform.value, "id": self.id, "name": self.name}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, str]) -> Channel:
+        return cls(Platform(data["platform"]), data["id"], data["name"])
+
     def matches(self, ref: str) -> bool:
         """True if a config reference like ``twitch:mychannel`` or ``discord:1234`` names it."""
         platform, _, rest = ref.partition(":")
@@ -172,4 +180,3 @@ class Verdict:
     score: float = 0.0
     timeout_seconds: int = 0
     flag_id: int | None = None
-    extra: dict[str, object] = field(default_factory=dict, compare=False, hash=False)

@@ -77,7 +77,7 @@ class Bot:
         self.started = False
         self.plugins: list[PluginInfo] = load_plugins(
             self.pm, disabled=config.bot["disabled_plugins"],
-            plugin_dirs=[_resolve(config, d) for d in config.bot["plugin_dirs"]],
+            plugin_dirs=[config.resolve(d) for d in config.bot["plugin_dirs"]],
             extra=extra_plugins, builtins=load_builtins, entry_points=load_entry_points)
         self._load_schemas_and_commands()
 
@@ -342,11 +342,8 @@ class Bot:
                                                 message=message)
             if found is not None:
                 plugin, reply = found
-                if isinstance(reply, str):
-                    reply = Reply(reply)
-                await self.send(channel, reply.text, buttons=reply.buttons, reply_to=message,
-                                priority=Priority.LOW,
-                                mention=message.author if reply.mention else None)
+                await Context(self, plugin, channel, message).reply(reply,
+                                                                    priority=Priority.LOW)
                 outcome.answered_by = plugin
         await self._observe(message, verdict,
                             handled=outcome.command is not None or outcome.answered_by is not None)
@@ -482,7 +479,3 @@ def _tail(line: str, group: str) -> tuple[str, list[Any]]:
     return line[start:], shifted
 
 
-def _resolve(config: Config, folder: str) -> str:
-    from pathlib import Path
-    path = Path(folder)
-    return str(path if path.is_absolute() else config.path.parent / path)

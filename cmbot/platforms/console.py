@@ -135,7 +135,7 @@ class ConsoleSession:
             self.say(f"unknown console command /{word}; /help lists them")
 
 
-async def _read_lines(stream: TextIO, prompt: bool) -> AsyncIterator[str]:
+async def _read_lines(stream: TextIO) -> AsyncIterator[str]:
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[str | None] = asyncio.Queue()
 
@@ -170,7 +170,7 @@ async def run_console(bot: Bot, stdin: TextIO | None = None, out: TextIO | None 
                     "/help lists the console commands (/as, /platform, /channel, /clock).")
         session.say(f"you are {session.user} ({session.role.label}) on "
                     f"{session.platform.value} #{session.channels[session.platform]}")
-    async for line in _read_lines(stdin, interactive):
+    async for line in _read_lines(stdin):
         await session.handle_line(line)
         if session.done:
             break

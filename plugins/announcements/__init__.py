@@ -14,7 +14,6 @@ from cmbot import (
     CommandError,
     Context,
     Message,
-    Platform,
     Priority,
     Role,
     Setting,
@@ -69,22 +68,14 @@ def _state(bot: Bot) -> AnnState:
     return bot.plugin_object("announcements", AnnState)
 
 
-def _channel_dict(channel: Channel) -> dict[str, str]:
-    return {"platform": channel.platform.value, "id": channel.id, "name": channel.name}
-
-
-def _channel(data: dict[str, str]) -> Channel:
-    return Channel(Platform(data["platform"]), data["id"], data["name"])
-
-
 def _settings(bot: Bot, event_or_channel: Event | Channel) -> dict[str, Any]:
     channel = (event_or_channel if isinstance(event_or_channel, Channel)
-               else _channel(event_or_channel.origin))
+               else Channel.from_dict(event_or_channel.origin))
     return bot.settings("announcements", channel)
 
 
 def _targets(bot: Bot, event: Event) -> list[Channel]:
-    origin = _channel(event.origin)
+    origin = Channel.from_dict(event.origin)
     community = bot.community_of(origin)
     channels = bot.community_channels(community, "announce_channels") if community else []
     channels = [c for c in channels if c.platform.value in event.platforms]
@@ -293,7 +284,7 @@ async def _event_add(ctx: Context, title: str, when_and_description: str,
     platforms = sorted(set(where or PLATFORMS) | {ctx.channel.platform.value})
     event_id = await state.store.add_event(
         ctx.scope, title, starts.timestamp(), zone, description[:300], platforms, reminders,
-        expression, _channel_dict(ctx.channel), ctx.user.key if ctx.user else "",
+        expression, ctx.channel.to_dict(), ctx.user.key if ctx.user else "",
         ctx.bot.clock.time())
     event = await state.store.event(event_id)
     assert event is not None
@@ -421,7 +412,7 @@ async def _fire_chat_timer(bot: Bot, timer_id: int) -> None:
     timer = await state.store.timer(timer_id)
     if timer is None or timer.paused:
         return
-    channel = _channel(timer.channel)
+    channel = Channel.from_dict(timer.channel)
     if _in_quiet_hours(timer.quiet, timer.tz, bot.clock.now()):
         return
     adapter = bot.adapters.get(channel.platform)
@@ -440,7 +431,7 @@ async def _timer_add(ctx: Context, name: str, text: str, every: float,
                      live: bool | None = None) -> str:
     state = _state(ctx.bot)
     name = name.lower()
-    channel = _channel_dict(ctx.channel)
+    channel = ctx.channel.to_dict()
     if await state.store.timer_by_name(channel, name):
         raise CommandError(f"a timer called {name!r} exists here; {ctx.prefix}timer remove "
                            f"{name} first")
@@ -459,14 +450,14 @@ async def _timer_add(ctx: Context, name: str, text: str, every: float,
 
 
 async def _timer_named(ctx: Context, name: str) -> ChatTimer:
-    timer = await _state(ctx.bot).store.timer_by_name(_channel_dict(ctx.channel), name.lower())
+    timer = await _state(ctx.bot).store.timer_by_name(ctx.channel.to_dict(), name.lower())
     if timer is None:
         raise CommandError(f"no timer {name!r} in this channel; {ctx.prefix}timer list")
     return timer
 
 
 async def _timer_list(ctx: Context) -> str:
-    timers = await _state(ctx.bot).store.timers(_channel_dict(ctx.channel))
+    timers = await _state(ctx.bot).store.timers(ctx.channel.to_dict())
     if not timers:
         return f"No timers here. {ctx.prefix}timer add <name> every:15m <text>"
     return " | ".join(f"{t.name}: every {format_duration(t.interval)}, {len(t.texts)} text(s)"

@@ -269,8 +269,7 @@ async def cmbot_answer(ctx: Context, message: Message) -> Reply | None:
         return None
     if not _budget_ok(state, channel, settings["budget_count"], settings["budget_window"], now):
         return None
-    row = await ctx.db.fetchone("SELECT key FROM faq_entries WHERE id=?", (match.entry_id,))
-    entry = await state.store.entry(ctx.scope, row["key"]) if row else None
+    entry = await state.store.entry_by_id(ctx.scope, match.entry_id)
     if entry is None:
         return None
     state.cooldowns[(entry.id, channel)] = now

@@ -87,6 +87,13 @@ class FaqStore:
             "SELECT text FROM faq_phrases WHERE entry_id=? ORDER BY id", (entry.id,))]
         return entry
 
+    async def entry_by_id(self, scope: str, entry_id: int) -> Entry | None:
+        """An entry without its aliases and phrasings (what answering needs), one query."""
+        row = await self.db.fetchone("SELECT * FROM faq_entries WHERE id=? AND scope=?",
+                                     (entry_id, scope))
+        return None if row is None else Entry(row["id"], row["scope"], row["key"],
+                                              row["answer"], row["hits"], row["last_used"])
+
     async def entries(self, scope: str) -> list[Entry]:
         rows = await self.db.fetchall(
             "SELECT * FROM faq_entries WHERE scope=? ORDER BY key", (scope,))

@@ -33,8 +33,7 @@ class Item:
 
 
 def files_dir(ctx: Context) -> Path:
-    folder = Path(ctx.settings["files_dir"])
-    return folder if folder.is_absolute() else ctx.bot.config.path.parent / folder
+    return ctx.bot.config.resolve(ctx.settings["files_dir"])
 
 
 def _toml_string(text: str) -> str:

@@ -306,8 +306,7 @@ async def _queue_ack(ctx: Context, state: PollState, now: float) -> None:
 
 
 def _export_dir(ctx: Context) -> Path:
-    folder = Path(ctx.settings["files_dir"])
-    folder = folder if folder.is_absolute() else ctx.bot.config.path.parent / folder
+    folder = ctx.bot.config.resolve(ctx.settings["files_dir"])
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 

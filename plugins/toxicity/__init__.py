@@ -19,7 +19,6 @@ from cmbot import (
     CommandError,
     Context,
     Message,
-    Platform,
     Priority,
     Role,
     Setting,
@@ -167,7 +166,7 @@ async def cmbot_startup(bot: Bot) -> None:
         scope = timer.payload["scope"]
         held = state.held.pop(scope, 0)
         if held:
-            channel = _channel_from(timer.payload["channel"])
+            channel = Channel.from_dict(timer.payload["channel"])
             await bot.notify_mods(channel, f"🚩 {held} more flag(s) in the last minute were "
                                   f"queued without a notice — review them with !flags")
 
@@ -243,8 +242,7 @@ async def cmbot_moderate(ctx: Context, message: Message) -> Verdict | None:
         if seconds == 0:
             action = "warn"
     flag_id = await state.store.add_flag(
-        scope=ctx.scope, channel={"platform": ctx.channel.platform.value,
-                                  "id": ctx.channel.id, "name": ctx.channel.name},
+        scope=ctx.scope, channel=ctx.channel.to_dict(),
         message_id=message.id, user_key=author.key, user_name=author.shown_name,
         text=message.text, category=hit.category, reason=hit.reason, score=result.score,
         action=action, created_at=now)
@@ -274,10 +272,6 @@ async def cmbot_moderate(ctx: Context, message: Message) -> Verdict | None:
 NOTICES_PER_MINUTE = 10
 
 
-def _channel_from(data: dict[str, str]) -> Channel:
-    return Channel(Platform(data["platform"]), data["id"], data["name"])
-
-
 async def _hold_notice(ctx: Context, state: ToxState, now: float) -> bool:
     """Past NOTICES_PER_MINUTE per community, flags are still queued but announced in one
     digest a minute later instead of one notice each (a raid must not bury #mod-log)."""
@@ -289,9 +283,8 @@ async def _hold_notice(ctx: Context, state: ToxState, now: float) -> bool:
         return False
     if not state.held.get(ctx.scope):
         await ctx.bot.scheduler.at(
-            "toxicity.digest", now + 60, {"scope": ctx.scope, "channel": {
-                "platform": ctx.channel.platform.value, "id": ctx.channel.id,
-                "name": ctx.channel.name}}, key=f"toxicity:digest:{ctx.scope}")
+            "toxicity.digest", now + 60, {"scope": ctx.scope, "channel": ctx.channel.to_dict()},
+            key=f"toxicity:digest:{ctx.scope}")
         ctx.bot.wake()
     state.held[ctx.scope] = state.held.get(ctx.scope, 0) + 1
     return True
@@ -311,12 +304,10 @@ async def _flag_row(ctx: Context, flag_id: int) -> Any:
 
 
 def _message_of(row: Any) -> Message:
-    channel_data = json.loads(row["channel"])
-    platform = Platform(channel_data["platform"])
-    channel = Channel(platform, channel_data["id"], channel_data["name"])
+    channel = Channel.from_dict(json.loads(row["channel"]))
     user_id = row["user_key"].split(":", 1)[1]
-    author = User(platform, user_id, row["user_name"].lower(), row["user_name"])
-    return Message(row["message_id"], platform, channel, author, row["text"],
+    author = User(channel.platform, user_id, row["user_name"].lower(), row["user_name"])
+    return Message(row["message_id"], channel.platform, channel, author, row["text"],
                    datetime.fromtimestamp(row["created_at"], UTC))
 
 
@@ -345,8 +336,7 @@ async def _allow(ctx: Context, id: int, option: str | None = None) -> str:
     row = await _flag_row(ctx, id)
     state = _state(ctx.bot)
     await _decided(ctx, row, "allowed", "allow", f"false positive: {row['reason']}")
-    channel = json.loads(row["channel"])
-    key = f"{channel['platform']}:{channel['id']}"
+    key = Channel.from_dict(json.loads(row["channel"])).key
     from .normalize import for_matching
     normalised = for_matching(row["text"])
     await state.store.allow(key, "text", normalised)

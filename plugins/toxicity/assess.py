@@ -4,6 +4,7 @@ the model. Used by the moderation hook and by ``cmbot eval toxicity``."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from . import rules
@@ -19,17 +20,28 @@ class Assessment:
     normalised: str
 
 
-def word_lists(settings: dict[str, Any]) -> dict[str, tuple[str, ...]]:
+@lru_cache(maxsize=64)
+def _word_lists(blocklist: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
     lists = dict(BUILTIN)
-    extra = tuple(for_matching(t) for t in settings["blocklist"] if for_matching(t))
+    extra = tuple(n for n in (for_matching(t) for t in blocklist) if n)
     lists["insults"] = lists["insults"] + extra
     return lists
+
+
+@lru_cache(maxsize=64)
+def _allowed(allowlist: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(for_matching(t) for t in allowlist)
+
+
+def word_lists(settings: dict[str, Any]) -> dict[str, tuple[str, ...]]:
+    """Built-in lists plus the configured blocklist, normalised once per configuration."""
+    return _word_lists(tuple(settings["blocklist"]))
 
 
 def assess(text: str, settings: dict[str, Any], *, allowed_terms: frozenset[str] = frozenset(),
            patterns: list[Any] | None = None, permitted_link: bool = False) -> Assessment:
     normalised = for_matching(text)
-    allow = frozenset(for_matching(t) for t in settings["allowlist"]) | allowed_terms
+    allow = _allowed(tuple(settings["allowlist"])) | allowed_terms
     checks = [
         rules.word_lists(normalised, word_lists(settings), allow),
         rules.custom(text, patterns or []),
@@ -41,7 +53,8 @@ def assess(text: str, settings: dict[str, Any], *, allowed_terms: frozenset[str]
     ]
     hit = next((h for h in checks if h is not None), None)
     # links and mentions are the rules' business; the model sees the words around them
-    scored = for_matching(rules.MENTION.sub(" ", rules.URL.sub(" ", text)))
+    bare = rules.MENTION.sub(" ", rules.URL.sub(" ", text))
+    scored = normalised if bare == text else for_matching(bare)
     for term in allow:
         scored = f" {scored} ".replace(f" {term} ", " ").strip()
     score = model_score(scored) if scored else 0.0
