@@ -81,6 +81,12 @@ CORE_SCHEMA: dict[str, dict[str, Setting]] = {
         "moderator_role_ids": Setting(list, [], "role ids treated as moderator", item_type=str),
         "vip_role_ids": Setting(list, [], "role ids treated as vip", item_type=str),
         "subscriber_role_ids": Setting(list, [], "role ids treated as subscriber", item_type=str),
+        "message_content": Setting(bool, True, "ask for the privileged Message Content intent "
+                                   "(FAQ auto-answers and chat moderation need it)"),
+        "sync_commands": Setting(bool, True, "publish slash commands when their definition "
+                                 "changed"),
+        "guild_ids": Setting(list, [], "only serve these servers (ids); empty: every server "
+                             "the bot is in", item_type=str),
     },
     "twitch": {
         "enabled": Setting(bool, False, "connect to Twitch"),

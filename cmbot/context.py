@@ -76,7 +76,8 @@ class Context:
             reply = Reply(reply)
         return await self.bot.send(self.channel, reply.text, buttons=reply.buttons,
                                    reply_to=self.message, priority=priority,
-                                   mention=self.user if reply.mention else None)
+                                   mention=self.user if reply.mention else None,
+                                   ephemeral=reply.ephemeral)
 
     async def send(self, text: str, *, channel: Channel | None = None,
                    buttons: tuple[Button, ...] = (),

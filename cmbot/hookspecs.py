@@ -120,6 +120,13 @@ def cmbot_forget_user(bot: Bot, user_key: str) -> None:
     plugin stores about that user."""
 
 
+@hookspec
+def cmbot_autocomplete(ctx: Context, source: str, typed: str) -> list[str] | None:
+    """Called while a Discord user types a slash-command argument declared with
+    ``Arg(autocomplete=source)``. Return up to 25 values starting with or
+    containing ``typed``, or None if ``source`` is not yours."""
+
+
 def all_hook_names() -> list[str]:
     """Names of every hook defined here."""
     return [name for name, value in globals().items()

@@ -136,6 +136,8 @@ class Message:
     sent_at: datetime
     reply_to: str | None = None
     truncated: bool = False
+    interactive: bool = False
+    """Came from a slash command or a button: the adapter can answer privately there."""
 
 
 @dataclass(frozen=True, slots=True)

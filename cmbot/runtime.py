@@ -256,7 +256,7 @@ class Bot:
 
     async def send(self, channel: Channel, text: str, *, buttons: Sequence[Button] = (),
                    reply_to: Message | None = None, priority: Priority = Priority.NORMAL,
-                   mention: User | None = None) -> str | None:
+                   mention: User | None = None, ephemeral: bool = False) -> str | None:
         """Send through the channel's rate limit; cleaned, cut, mentions neutralised.
 
         Returns the sent id, or None if the message was queued or dropped.
@@ -277,7 +277,8 @@ class Bot:
         async def _go() -> str | None:
             try:
                 return await adapter.send(channel, text, buttons=tuple(buttons),
-                                          reply_to=reply_to, mention=mention)
+                                          reply_to=reply_to, mention=mention,
+                                          ephemeral=ephemeral)
             except Exception:  # noqa: BLE001 - an adapter error never reaches plugins
                 log.exception("sending to %s failed", channel.key)
                 return None
@@ -397,7 +398,8 @@ class Bot:
             return None
         channel = message.channel
         if isinstance(found, str):
-            await self.send(channel, f"✗ {found}", reply_to=message, priority=Priority.LOW)
+            await self.send(channel, f"✗ {found}", reply_to=message, priority=Priority.LOW,
+                            ephemeral=True)
             return line.split(" ", 1)[0].lower()
         command = found.command
         prefix = self.config.bot["prefix"]
@@ -415,11 +417,11 @@ class Bot:
             limit = self.config.bot["max_inbound_length"]
             await self.send(channel, f"✗ that message is longer than {limit} characters and "
                             f"was cut, so {prefix}{command.name} did nothing", reply_to=message,
-                            priority=Priority.LOW)
+                            priority=Priority.LOW, ephemeral=True)
             return command.name
         if author.role < required:
             await self.send(channel, f"✗ {prefix}{command.name} is for {required.label}s and up.",
-                            reply_to=message, priority=Priority.LOW)
+                            reply_to=message, priority=Priority.LOW, ephemeral=True)
             return command.name
         now = self.clock.time()
         if author.role < Role.MODERATOR:
@@ -442,11 +444,11 @@ class Bot:
                 result = await command.handler(ctx, **kwargs)
         except UsageError as exc:
             example = f" Example: {prefix}{command.example}" if command.example else ""
-            await ctx.reply(f"✗ {exc}. Usage: {command.usage(prefix)}{example}",
-                            priority=priority)
+            await ctx.reply(Reply(f"✗ {exc}. Usage: {command.usage(prefix)}{example}",
+                                  ephemeral=True), priority=priority)
             return
         except CommandError as exc:
-            await ctx.reply(f"✗ {exc}", priority=priority)
+            await ctx.reply(Reply(f"✗ {exc}", ephemeral=True), priority=priority)
             return
         except TimeoutError:
             self.hooks.reporter.report(command.plugin, f"command {command.name}", "timed out",

@@ -44,8 +44,12 @@ class PlatformAdapter(ABC):
 
     @abstractmethod
     async def send(self, channel: Channel, text: str, *, buttons: Sequence[Button] = (),
-                   reply_to: Message | None = None, mention: User | None = None) -> str | None:
-        """Post text (already cleaned and cut by the core); return the new message id."""
+                   reply_to: Message | None = None, mention: User | None = None,
+                   ephemeral: bool = False) -> str | None:
+        """Post text (already cleaned and cut by the core); return the new message id.
+
+        ``ephemeral`` asks for a reply only ``reply_to``'s author sees, where the platform
+        can (a Discord interaction); elsewhere it is an ordinary reply."""
 
     async def delete(self, message: Message) -> bool:
         """Remove a message. Return False where it is not possible."""

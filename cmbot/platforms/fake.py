@@ -39,6 +39,7 @@ class Sent:
     seconds: int = 0
     reason: str = ""
     at: float = 0.0
+    ephemeral: bool = False
 
     def __str__(self) -> str:
         return format_action(self)
@@ -89,10 +90,13 @@ class FakePlatform(PlatformAdapter):
         self.bot = None
 
     async def send(self, channel: Channel, text: str, *, buttons: Sequence[Button] = (),
-                   reply_to: Message | None = None, mention: User | None = None) -> str | None:
+                   reply_to: Message | None = None, mention: User | None = None,
+                   ephemeral: bool = False) -> str | None:
         msg_id = f"out{next(self._ids)}"
+        private = ephemeral and reply_to is not None and reply_to.interactive
         self.record(Sent("send", self.platform, channel, text, msg_id, tuple(buttons),
-                         reply_to.id if reply_to else None, at=self._now()))
+                         reply_to.id if reply_to else None, at=self._now(),
+                         ephemeral=private))
         return msg_id
 
     async def delete(self, message: Message) -> bool:

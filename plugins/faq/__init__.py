@@ -278,6 +278,16 @@ async def cmbot_answer(ctx: Context, message: Message) -> Reply | None:
 
 
 @hookimpl
+async def cmbot_autocomplete(ctx: Context, source: str, typed: str) -> list[str] | None:
+    """Entry keys for ``/faq`` while a Discord user types."""
+    if source != "faq_keys":
+        return None
+    typed = typed.strip().lower()
+    keys = [e.key for e in await _state(ctx.bot).store.entries(ctx.scope)]
+    return sorted(k for k in keys if typed in k)[:25]
+
+
+@hookimpl
 async def cmbot_forget_user(bot: Bot, user_key: str) -> None:
     await bot.storage.execute("UPDATE faq_entries SET created_by=NULL WHERE created_by=?",
                               (user_key,))

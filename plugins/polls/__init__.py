@@ -18,6 +18,7 @@ from cmbot import (
     Context,
     Platform,
     Priority,
+    Reply,
     Role,
     Setting,
     Timer,
@@ -264,7 +265,7 @@ def _pick(poll: Poll, choice: str, prefix: str) -> int:
     raise CommandError(f"{text!r} matches {names}; vote with the number")
 
 
-async def _vote(ctx: Context, choice: str) -> str | None:
+async def _vote(ctx: Context, choice: str) -> Reply | None:
     state = _state(ctx.bot)
     assert ctx.user is not None
     poll = await state.store.current(ctx.scope)
@@ -281,6 +282,12 @@ async def _vote(ctx: Context, choice: str) -> str | None:
                                     ctx.channel.platform.value, now)  # committed here
     if result == "closed":
         raise CommandError(f"poll #{poll.id} has just closed")
+    if ctx.message is not None and ctx.message.interactive:
+        # A button or slash vote: a private acknowledgement, nothing in the channel.
+        label = poll.options[option]
+        ack = (f"✓ you already voted for {label}" if result == "same"
+               else f"✓ vote counted: {label}")
+        return Reply(ack, ephemeral=True)
     if result != "same":
         await _queue_ack(ctx, state, now)
     interval = float(ctx.settings["live_updates"])
@@ -290,6 +297,15 @@ async def _vote(ctx: Context, choice: str) -> str | None:
                          await _results_text(ctx.bot, poll, final=False),
                          priority=Priority.LOW)
     return None
+
+
+@hookimpl
+async def cmbot_autocomplete(ctx: Context, source: str, typed: str) -> list[str] | None:
+    """Recent poll ids (newest first) for Discord's option suggestions."""
+    if source != "poll_ids":
+        return None
+    polls = await _state(ctx.bot).store.recent(ctx.scope, limit=25)
+    return [str(p.id) for p in polls if str(p.id).startswith(typed.strip())]
 
 
 async def _queue_ack(ctx: Context, state: PollState, now: float) -> None:
