@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 
 from . import __version__
 from .config import Config, ConfigError, load_config
+from .platforms.base import PlatformAdapter
 from .plugins import PluginLoadError, hooks_of
 from .runtime import Bot
 from .storage import MigrationError
@@ -141,12 +143,44 @@ def _run(path: str, *, force_console: bool) -> int:
     platforms = [p for p in ("discord", "twitch") if config[p]["enabled"]]
     if platforms and not force_console:
         config.check_secrets()
-        return _fail(f"the {' and '.join(platforms)} adapter(s) are not available in this "
-                     f"version yet; set enabled = false or run with --console")
+        return asyncio.run(_run_platforms(config, platforms))
     if not config["console"]["enabled"]:
         return _fail(f"{path}: no platform is enabled and [console] enabled = false; "
                      f"enable one of [discord], [twitch] or [console]")
     return asyncio.run(_run_console(config))
+
+
+def platform_adapters(config: Config, platforms: Sequence[str]) -> list[PlatformAdapter]:
+    """The real adapters for the enabled platforms."""
+    adapters: list[PlatformAdapter] = []
+    if "discord" in platforms:
+        from .platforms.discord import DiscordAdapter
+
+        adapters.append(DiscordAdapter(config["discord"]))
+    if "twitch" in platforms:
+        from .platforms.twitch import TwitchAdapter
+
+        adapters.append(TwitchAdapter(config["twitch"]))
+    return adapters
+
+
+async def _run_platforms(config: Config, platforms: Sequence[str]) -> int:
+    bot = Bot(config, adapters=platform_adapters(config, platforms))
+    try:
+        await bot.start()
+    except RuntimeError as exc:
+        await bot.stop()
+        return _fail(str(exc))
+    print(f"cmbot is running on {' and '.join(platforms)}; Ctrl+C stops it", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await bot.stop()
+    return 0
 
 
 async def _run_console(config: Config) -> int:

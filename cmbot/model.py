@@ -121,7 +121,10 @@ class Community:
     timezone: str = "UTC"
 
     def contains(self, channel: Channel) -> bool:
-        return any(channel.matches(ref) for ref in self.channels)
+        """Its chat, moderator and announcement channels all belong to it (a review
+        button pressed in #mod-log acts on the community's queue)."""
+        return any(channel.matches(ref) for ref in
+                   (*self.channels, *self.mod_channels, *self.announce_channels))
 
 
 @dataclass(frozen=True, slots=True)

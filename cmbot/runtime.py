@@ -283,6 +283,11 @@ class Bot:
                 log.exception("sending to %s failed", channel.key)
                 return None
 
+        if reply_to is not None and reply_to.interactive and \
+                Capability.EPHEMERAL in adapter.capabilities:
+            # An answer to a slash command or button goes back through the interaction,
+            # not into the channel: the channel's send limit does not apply.
+            return await _go()
         result = await self.outbox.submit(channel.key, _go, priority)
         if self.outbox.pending():
             self.wake()

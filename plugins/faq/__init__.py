@@ -462,7 +462,8 @@ def cmbot_commands() -> list[Command]:
     mod = Role.MODERATOR
     key = Arg("key", help="the entry's key, e.g. discord", autocomplete="faq_keys")
     return [
-        Command("faq", "show an FAQ answer", _show_answer, args=[Arg("key", "text")],
+        Command("faq", "show an FAQ answer", _show_answer,
+                args=[Arg("key", "text", help="the entry's key", autocomplete="faq_keys")],
                 user_cooldown=5),
         Command("faq add", "add an entry", _add, role=mod,
                 args=[Arg("key"), Arg("answer", "text")],

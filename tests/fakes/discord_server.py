@@ -1,0 +1,342 @@
+"""A local fake of the Discord REST API and gateway (aiohttp), enough for discord.py 2.7 to
+log in, connect, receive messages and interactions, and for the adapter's calls to land.
+
+Point discord.py at it with :meth:`FakeDiscord.patch` (``discord.http.Route.BASE`` and
+``DiscordWebSocket.DEFAULT_GATEWAY``). Everything the bot does is recorded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from aiohttp import WSMsgType, web
+
+GUILD_ID = 1000
+APP_ID = 4242
+BOT_ID = 4242
+EVERYONE_PERMS = (1 << 10) | (1 << 11) | (1 << 16) | (1 << 31)  # view, send, history, slash
+MOD_PERMS = (1 << 13) | (1 << 40)  # manage messages, moderate members
+CHANNELS = {"general": 2001, "mod-log": 2002, "announcements": 2003}
+MOD_ROLE = 3001
+
+
+@dataclass
+class Call:
+    """One REST request the bot made."""
+
+    method: str
+    path: str
+    body: Any
+    at: float = field(default_factory=time.perf_counter)
+
+
+def _user(uid: int, name: str, bot: bool = False) -> dict[str, Any]:
+    return {"id": str(uid), "username": name, "discriminator": "0", "global_name": name,
+            "avatar": None, "bot": bot}
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+class FakeDiscord:
+    """Discord's side of the wire for one guild with three text channels."""
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.messages: list[dict[str, Any]] = []
+        self.commands: list[dict[str, Any]] = []
+        self.events: dict[str, dict[str, Any]] = {}
+        self.identifies = 0
+        self.resumes = 0
+        self.ws: web.WebSocketResponse | None = None
+        self.seq = 0
+        self.ids = itertools.count(900_000)
+        self.port = 0
+        self.forbidden_channels: set[int] = set()
+        self.connected = asyncio.Event()
+        self.sent_event = asyncio.Event()
+        self._runner: web.AppRunner | None = None
+        self.session = "sess-1"
+        self.on_request: Callable[[Call], None] | None = None
+
+    # --- server ----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/gateway", self._gateway)
+        app.router.add_route("*", "/api/v10/{tail:.*}", self._rest)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def close(self) -> None:
+        if self.ws is not None:
+            await self.ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def patch(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        import discord.gateway
+        import discord.http
+        import yarl
+
+        monkeypatch.setattr(discord.http.Route, "BASE", f"{self.base}/api/v10")
+        monkeypatch.setattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY",
+                            yarl.URL(f"ws://127.0.0.1:{self.port}/gateway"))
+
+    # --- gateway ---------------------------------------------------------------------
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self.ws = ws
+        await ws.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": 41250},
+                                      "s": None, "t": None}))
+        async for msg in ws:
+            if msg.type != WSMsgType.TEXT:
+                break
+            data = json.loads(msg.data)
+            op = data.get("op")
+            if op == 1:
+                await ws.send_str(json.dumps({"op": 11, "d": None, "s": None, "t": None}))
+            elif op == 2:
+                self.identifies += 1
+                self.seq = 0
+                await self.dispatch("READY", self._ready())
+                await self.dispatch("GUILD_CREATE", self._guild())
+                self.connected.set()
+            elif op == 6:
+                self.resumes += 1
+                await self.dispatch("RESUMED", {})
+                self.connected.set()
+        if self.ws is ws:
+            self.ws = None
+        return ws
+
+    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        assert self.ws is not None, "the bot is not connected"
+        self.seq += 1
+        await self.ws.send_str(json.dumps({"op": 0, "t": event, "s": self.seq, "d": data}))
+
+    async def reconnect(self) -> None:
+        """Ask the bot to reconnect (op 7); discord.py resumes the session."""
+        assert self.ws is not None
+        self.connected.clear()
+        await self.ws.send_str(json.dumps({"op": 7, "d": None, "s": None, "t": None}))
+        await asyncio.wait_for(self.connected.wait(), 10)
+
+    def _ready(self) -> dict[str, Any]:
+        return {"v": 10, "user": _user(BOT_ID, "cmbot", bot=True),
+                "guilds": [{"id": str(GUILD_ID), "unavailable": True}],
+                "session_id": self.session, "session_type": "normal",
+                "resume_gateway_url": f"ws://127.0.0.1:{self.port}/gateway",
+                "application": {"id": str(APP_ID), "flags": 0}, "private_channels": [],
+                "relationships": [], "presences": [], "geo_ordered_rtc_regions": [],
+                "shard": [0, 1]}
+
+    def _guild(self) -> dict[str, Any]:
+        return {
+            "id": str(GUILD_ID), "name": "Fake Guild", "owner_id": "1", "icon": None,
+            "roles": [
+                {"id": str(GUILD_ID), "name": "@everyone", "permissions": str(EVERYONE_PERMS),
+                 "position": 0, "color": 0, "hoist": False, "managed": False,
+                 "mentionable": False, "flags": 0},
+                {"id": str(MOD_ROLE), "name": "Mods", "permissions": str(MOD_PERMS),
+                 "position": 1, "color": 0, "hoist": False, "managed": False,
+                 "mentionable": False, "flags": 0},
+            ],
+            "channels": [{"id": str(cid), "type": 0, "name": name, "position": i,
+                          "permission_overwrites": [], "guild_id": str(GUILD_ID),
+                          "nsfw": False, "parent_id": None}
+                         for i, (name, cid) in enumerate(CHANNELS.items())],
+            "members": [], "member_count": 3, "large": False, "unavailable": False,
+            "features": [], "emojis": [], "stickers": [], "voice_states": [],
+            "presences": [], "threads": [], "stage_instances": [],
+            "guild_scheduled_events": [], "joined_at": _now(), "verification_level": 0,
+            "default_message_notifications": 0, "explicit_content_filter": 0,
+            "mfa_level": 0, "premium_tier": 0, "preferred_locale": "en-US",
+            "system_channel_id": None, "afk_channel_id": None, "afk_timeout": 300,
+            "nsfw_level": 0,
+        }
+
+    @staticmethod
+    def member(uid: int, name: str, *, mod: bool = False) -> dict[str, Any]:
+        return {"user": _user(uid, name), "roles": [str(MOD_ROLE)] if mod else [],
+                "joined_at": _now(), "deaf": False, "mute": False, "flags": 0,
+                "nick": None, "premium_since": None, "pending": False}
+
+    async def say(self, channel: str, uid: int, name: str, content: str, *,
+                  mod: bool = False) -> str:
+        """A user posts in a channel (MESSAGE_CREATE); returns the message id."""
+        member = self.member(uid, name, mod=mod)
+        user = member.pop("user")
+        mid = str(next(self.ids))
+        await self.dispatch("MESSAGE_CREATE", {
+            "id": mid, "channel_id": str(CHANNELS[channel]), "guild_id": str(GUILD_ID),
+            "author": user, "member": member, "content": content, "timestamp": _now(),
+            "edited_timestamp": None, "tts": False, "mention_everyone": False,
+            "mentions": [], "mention_roles": [], "attachments": [], "embeds": [],
+            "pinned": False, "type": 0, "flags": 0, "components": []})
+        return mid
+
+    async def interact(self, channel: str, uid: int, name: str, data: dict[str, Any], *,
+                       kind: int = 2, mod: bool = False, message: dict | None = None) -> str:
+        """A user runs a slash command (kind 2), presses a button (3) or types in an
+        autocompleted option (4); returns the interaction id."""
+        iid = str(next(self.ids))
+        member = self.member(uid, name, mod=mod)
+        perms = EVERYONE_PERMS | (MOD_PERMS if mod else 0)
+        member["permissions"] = str(perms)
+        payload: dict[str, Any] = {
+            "id": iid, "application_id": str(APP_ID), "type": kind, "token": f"tok{iid}",
+            "version": 1, "guild_id": str(GUILD_ID), "channel_id": str(CHANNELS[channel]),
+            "channel": {"id": str(CHANNELS[channel]), "type": 0, "name": channel,
+                        "guild_id": str(GUILD_ID), "permissions": str(perms)},
+            "member": member, "data": data, "locale": "en-US", "guild_locale": "en-US",
+            "app_permissions": str(EVERYONE_PERMS | MOD_PERMS), "entitlements": [],
+            "authorizing_integration_owners": {"0": str(GUILD_ID)}, "context": 0,
+            "attachment_size_limit": 8388608}
+        if message is not None:
+            payload["message"] = {k: v for k, v in message.items() if k not in _RECORD_ONLY}
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return iid
+
+    # --- REST ------------------------------------------------------------------------
+
+    def _message(self, channel_id: str, body: dict[str, Any], *, webhook: bool = False,
+                 **record: Any) -> dict[str, Any]:
+        """A message the bot posted: recorded (with what the bot asked for) and returned
+        as Discord would."""
+        mid = str(next(self.ids))
+        data: dict[str, Any] = {
+            "id": mid, "channel_id": channel_id, "author": _user(BOT_ID, "cmbot", True),
+            "content": body.get("content", ""), "timestamp": _now(), "edited_timestamp": None,
+            "tts": False, "mention_everyone": False, "mentions": [], "mention_roles": [],
+            "attachments": [], "embeds": [], "pinned": False, "type": 0,
+            "flags": int(body.get("flags") or 0), "components": body.get("components", [])}
+        if webhook:
+            data["webhook_id"] = str(APP_ID)
+        self.messages.append({**data, "allowed_mentions": body.get("allowed_mentions"),
+                              "message_reference": body.get("message_reference"),
+                              "webhook": webhook, **record})
+        self.sent_event.set()
+        return data
+
+    async def _rest(self, request: web.Request) -> web.Response:
+        path = "/" + request.match_info["tail"]
+        body: Any = None
+        if request.can_read_body:
+            if request.content_type == "application/json":
+                body = await request.json()
+            else:
+                body = await request.read()
+        call = Call(request.method, path, body)
+        self.calls.append(call)
+        if self.on_request is not None:
+            self.on_request(call)
+        parts = path.strip("/").split("/")
+        method = request.method
+        if path == "/users/@me":
+            return _json(_user(BOT_ID, "cmbot", bot=True))
+        if path == "/oauth2/applications/@me":
+            return _json({"id": str(APP_ID), "name": "cmbot", "description": "", "icon": None,
+                          "bot_public": False, "bot_require_code_grant": False,
+                          "owner": _user(1, "owner"), "verify_key": "0" * 64, "flags": 0,
+                          "team": None, "summary": ""})
+        if parts[0] == "channels" and len(parts) >= 3 and parts[2] == "messages":
+            if int(parts[1]) in self.forbidden_channels:
+                return _json({"message": "Missing Permissions", "code": 50013}, 403)
+            if method == "POST":
+                return _json(self._message(parts[1], body or {}))
+            if method == "DELETE":
+                return web.Response(status=204)
+        if parts[0] == "applications" and parts[-1] == "commands" and method == "PUT":
+            self.commands = list(body)
+            return _json([{**c, "id": str(next(self.ids)), "application_id": str(APP_ID),
+                           "version": "1"} for c in body])
+        if parts[0] == "interactions" and parts[-1] == "callback":
+            iid = parts[1]
+            kind = body.get("type") if isinstance(body, dict) else None
+            data = (body or {}).get("data") or {}
+            result: dict[str, Any] = {"interaction": {"id": iid, "type": 2}}
+            if kind == 4:
+                msg = self._message(str(CHANNELS["general"]), data, webhook=True,
+                                    interaction_id=iid)
+                result["interaction"]["response_message_id"] = msg["id"]
+                result["resource"] = {"type": 4, "message": msg}
+            else:
+                self.messages.append({"interaction_id": iid, "callback_type": kind,
+                                      "content": "", "data": data, "flags": 0})
+            return _json(result)
+        if parts[0] == "webhooks":
+            if method == "POST":
+                return _json(self._message(str(CHANNELS["general"]), body or {},
+                                           webhook=True, followup_token=parts[2]))
+            if method == "PATCH":
+                return _json(self._message(str(CHANNELS["general"]), body or {},
+                                           webhook=True))
+        if parts[0] == "guilds" and len(parts) >= 3:
+            if parts[2] == "members" and method == "PATCH":
+                member = self.member(int(parts[3]), "someone")
+                member["communication_disabled_until"] = body.get(
+                    "communication_disabled_until")
+                return _json(member)
+            if parts[2] == "bans":
+                return web.Response(status=204)
+            if parts[2] == "scheduled-events":
+                if method == "POST":
+                    eid = str(next(self.ids))
+                    self.events[eid] = {**body, "id": eid, "guild_id": str(GUILD_ID),
+                                        "status": 1, "creator_id": str(BOT_ID)}
+                    return _json(self.events[eid])
+                if method == "PATCH":
+                    self.events[parts[3]].update(body)
+                    return _json(self.events[parts[3]])
+                if method == "DELETE":
+                    self.events.pop(parts[3], None)
+                    return web.Response(status=204)
+        return _json({"message": f"fake: no route for {method} {path}", "code": 0}, 404)
+
+    # --- queries for tests -----------------------------------------------------------
+
+    def channel_texts(self, channel: str) -> list[str]:
+        cid = str(CHANNELS[channel])
+        return [m["content"] for m in self.messages
+                if m.get("channel_id") == cid and not m.get("webhook")]
+
+    def interaction_replies(self) -> list[dict[str, Any]]:
+        return [m for m in self.messages if m.get("webhook")]
+
+    async def wait_for(self, predicate: Callable[[], Any], within: float = 5.0) -> Any:
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            result = predicate()
+            if result:
+                return result
+            await asyncio.sleep(0.01)
+        raise AssertionError("the fake Discord never saw what the test waited for")
+
+
+_RECORD_ONLY = {"allowed_mentions", "message_reference", "webhook", "interaction_id",
+                "followup_token"}
+
+
+def _json(data: Any, status: int = 200) -> web.Response:
+    # exactly application/json: discord.py does not parse "...; charset=utf-8"
+    return web.Response(status=status, body=json.dumps(data).encode(),
+                        headers={"Content-Type": "application/json"})
