@@ -30,6 +30,10 @@ _CORE_MIGRATIONS = [
 ]
 
 
+# aiosqlite logs every statement with its parameters at DEBUG: stored secrets (refreshed
+# Twitch tokens) would reach the log at log_level = "DEBUG". Keep it at INFO.
+logging.getLogger("aiosqlite").setLevel(logging.INFO)
+
 class MigrationError(Exception):
     """A plugin's schema step failed; nothing of that step was applied."""
 

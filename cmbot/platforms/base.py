@@ -25,6 +25,7 @@ class Capability(enum.StrEnum):
     EPHEMERAL = "ephemeral"
     SLASH_COMMANDS = "slash_commands"
     NATIVE_EVENTS = "native_events"
+    WARN = "warn"
 
 
 class PlatformAdapter(ABC):
@@ -57,6 +58,11 @@ class PlatformAdapter(ABC):
 
     async def timeout(self, user: User, channel: Channel, seconds: int, reason: str) -> bool:
         """Stop a user from chatting for ``seconds``. Return False where not possible."""
+        return False
+
+    async def warn(self, user: User, channel: Channel, reason: str) -> bool:
+        """A platform warning the user must acknowledge (Twitch). False where not possible:
+        the caller then warns in chat."""
         return False
 
     async def ban(self, user: User, channel: Channel, reason: str) -> bool:

@@ -27,6 +27,7 @@ from cmbot import (
     Verdict,
     hookimpl,
 )
+from cmbot.platforms.base import Capability
 from cmbot.runtime import Bot
 from cmbot.timeparse import format_duration, parse_duration
 
@@ -250,8 +251,12 @@ async def cmbot_moderate(ctx: Context, message: Message) -> Verdict | None:
         await state.store.log(ctx.scope, author.key, author.shown_name, action, hit.reason,
                               "auto", now, flag_id)
     if action == "warn":
-        await ctx.send(f"@{author.name} please keep it friendly — this is a warning "
-                       f"({hit.category}).", priority=Priority.NORMAL)
+        adapter = ctx.bot.adapters.get(ctx.channel.platform)
+        native = adapter is not None and Capability.WARN in adapter.capabilities and \
+            await adapter.warn(author, ctx.channel, f"please keep it friendly ({hit.category})")
+        if not native:
+            await ctx.send(f"@{author.name} please keep it friendly — this is a warning "
+                           f"({hit.category}).", priority=Priority.NORMAL)
     taken = {"flag": "flagged for review", "warn": "warned",
              "delete": "deleted", "timeout": f"timed out {format_duration(seconds)}",
              "ban": "banned"}[action]

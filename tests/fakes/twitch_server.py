@@ -1,0 +1,297 @@
+"""A local fake of Twitch for twitchio 3: OAuth (``/oauth2/token``, ``/oauth2/validate``),
+Helix (users, eventsub subscriptions, chat messages, moderation) and the EventSub websocket
+(welcome, notification, keepalive, session_reconnect). No public mock covers EventSub chat.
+
+Point twitchio at it with :meth:`FakeTwitch.patch`. Everything the bot does is recorded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from aiohttp import WSMsgType, web
+
+BOT_ID = "500"
+BOT_LOGIN = "cmbotbot"
+SCOPES = ["user:read:chat", "user:write:chat", "user:bot", "moderator:manage:chat_messages",
+          "moderator:manage:banned_users", "moderator:manage:warnings"]
+
+
+@dataclass
+class Call:
+    method: str
+    path: str
+    query: dict[str, str]
+    body: Any
+    at: float = field(default_factory=time.perf_counter)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
+
+
+class FakeTwitch:
+    """Twitch's side of the wire: users by login, one bot account, chat over EventSub."""
+
+    def __init__(self, channels: dict[str, str] | None = None) -> None:
+        self.users = {BOT_LOGIN: BOT_ID, **(channels or {"mychannel": "100"})}
+        self.calls: list[Call] = []
+        self.sent: list[dict[str, Any]] = []
+        self.subscriptions: dict[str, dict[str, Any]] = {}
+        self.sockets: list[web.WebSocketResponse] = []
+        self.sessions: list[str] = []
+        self.valid_user_tokens = {"user-token"}
+        self.refresh_tokens = {"refresh-1": "user-token"}
+        self.app_token = "app-token"
+        self.scopes = list(SCOPES)
+        self.subscribe_status = 202
+        self.reject_next_send: str | None = None
+        self.ids = itertools.count(1)
+        self.port = 0
+        self._runner: web.AppRunner | None = None
+        self.on_send: Callable[[Call], None] | None = None
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/ws", self._ws)
+        app.router.add_route("*", "/oauth2/{tail:.*}", self._oauth)
+        app.router.add_route("*", "/helix/{tail:.*}", self._helix)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def close(self) -> None:
+        for ws in list(self.sockets):
+            await ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def patch(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        import twitchio.eventsub.websockets
+        import twitchio.http
+
+        monkeypatch.setattr(twitchio.http.Route, "BASE", f"{self.base}/helix/")
+        monkeypatch.setattr(twitchio.http.Route, "ID_BASE", f"{self.base}/")
+        monkeypatch.setattr(twitchio.eventsub.websockets, "WSS", f"ws://127.0.0.1:{self.port}/ws")
+
+    # --- EventSub websocket ----------------------------------------------------------
+
+    async def _ws(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        session = f"session-{uuid.uuid4().hex[:8]}"
+        self.sessions.append(session)
+        self.sockets.append(ws)
+        await ws.send_str(json.dumps(self._envelope("session_welcome", {"session": {
+            "id": session, "status": "connected", "connected_at": _now(),
+            "keepalive_timeout_seconds": 10, "reconnect_url": None, "recovery_url": None}})))
+        async for msg in ws:
+            if msg.type != WSMsgType.TEXT:
+                break
+        if ws in self.sockets:
+            self.sockets.remove(ws)
+        return ws
+
+    @staticmethod
+    def _envelope(kind: str, payload: dict[str, Any], sub_type: str | None = None
+                  ) -> dict[str, Any]:
+        metadata = {"message_id": uuid.uuid4().hex, "message_type": kind,
+                    "message_timestamp": _now()}
+        if sub_type:
+            metadata.update({"subscription_type": sub_type, "subscription_version": "1"})
+        return {"metadata": metadata, "payload": payload}
+
+    @property
+    def session(self) -> str:
+        return self.sessions[-1]
+
+    async def keepalive(self) -> None:
+        await self.sockets[-1].send_str(json.dumps(self._envelope("session_keepalive", {})))
+
+    async def session_reconnect(self) -> None:
+        """Twitch's handoff: the bot must connect to the new URL before the old socket
+        closes; subscriptions move with it (no re-subscribing)."""
+        old = self.sockets[-1]
+        count = len(self.sessions)
+        await old.send_str(json.dumps(self._envelope("session_reconnect", {"session": {
+            "id": self.session, "status": "reconnecting", "connected_at": _now(),
+            "keepalive_timeout_seconds": None,
+            "reconnect_url": f"ws://127.0.0.1:{self.port}/ws?reconnect=1",
+            "recovery_url": None}})))
+        await self.wait_for(lambda: len(self.sessions) > count)
+        await self.wait_for(lambda: old.closed)
+
+    async def drop_connection(self) -> None:
+        """The connection dies without a handoff (like a lost keepalive)."""
+        count = len(self.sessions)
+        await self.sockets[-1].close(code=1006)
+        await self.wait_for(lambda: len(self.sessions) > count)
+
+    async def chat(self, channel: str, user: str, text: str, *, badges: tuple[str, ...] = (),
+                   user_id: str | None = None, source: str | None = None) -> str:
+        """A chatter posts in ``channel``: a channel.chat.message notification to every
+        subscription for that broadcaster. Returns the message id."""
+        broadcaster_id = self.users[channel]
+        chatter_id = user_id or self.users.get(user) or str(1000 + abs(hash(user)) % 100000)
+        message_id = uuid.uuid4().hex
+        source_id = self.users.get(source) if source else None
+        event = {
+            "broadcaster_user_id": broadcaster_id, "broadcaster_user_login": channel,
+            "broadcaster_user_name": channel, "chatter_user_id": chatter_id,
+            "chatter_user_login": user, "chatter_user_name": user, "message_id": message_id,
+            "message": {"text": text, "fragments": [{"type": "text", "text": text,
+                                                     "cheermote": None, "emote": None,
+                                                     "mention": None}]},
+            "color": "#FF0000",
+            "badges": [{"set_id": b, "id": "1", "info": ""} for b in badges],
+            "message_type": "text", "cheer": None, "reply": None,
+            "channel_points_custom_reward_id": None, "channel_points_animation_id": None,
+            "source_broadcaster_user_id": source_id, "source_broadcaster_user_login": source,
+            "source_broadcaster_user_name": source, "source_message_id": None,
+            "source_badges": None, "is_source_only": None}
+        subs = [s for s in self.subscriptions.values()
+                if s["condition"]["broadcaster_user_id"] == broadcaster_id
+                and s["transport"]["session_id"] == self.session]
+        assert subs, f"the bot has no live subscription for #{channel}"
+        for sub in subs:
+            await self.sockets[-1].send_str(json.dumps(self._envelope(
+                "notification", {"subscription": sub, "event": event},
+                "channel.chat.message")))
+        return message_id
+
+    # --- OAuth -----------------------------------------------------------------------
+
+    def _record(self, request: web.Request, body: Any) -> Call:
+        call = Call(request.method, request.path, dict(request.query), body)
+        self.calls.append(call)
+        return call
+
+    async def _oauth(self, request: web.Request) -> web.Response:
+        path = request.match_info["tail"]
+        self._record(request, None)
+        if path == "token":
+            grant = request.query.get("grant_type")
+            if grant == "client_credentials":
+                return _json({"access_token": self.app_token, "expires_in": 5000000,
+                              "token_type": "bearer"})
+            if grant == "refresh_token":
+                old = request.query.get("refresh_token", "")
+                if old not in self.refresh_tokens:
+                    return _json({"status": 400, "message": "Invalid refresh token"}, 400)
+                new = f"user-token-{next(self.ids)}"
+                self.valid_user_tokens.add(new)
+                self.refresh_tokens[f"refresh-{new}"] = new
+                return _json({"access_token": new, "refresh_token": f"refresh-{new}",
+                              "expires_in": 14000, "scope": self.scopes,
+                              "token_type": "bearer"})
+        if path == "validate":
+            auth = request.headers.get("Authorization", "")
+            token = auth.split(" ", 1)[1] if " " in auth else ""
+            if token == self.app_token:
+                return _json({"client_id": "cid", "scopes": [], "expires_in": 5000000})
+            if token in self.valid_user_tokens:
+                return _json({"client_id": "cid", "login": BOT_LOGIN, "user_id": BOT_ID,
+                              "scopes": self.scopes, "expires_in": 14000})
+            return _json({"status": 401, "message": "invalid access token"}, 401)
+        return _json({"status": 404, "message": f"fake: no oauth route {path}"}, 404)
+
+    # --- Helix -----------------------------------------------------------------------
+
+    async def _helix(self, request: web.Request) -> web.Response:
+        path = request.match_info["tail"]
+        body = await request.json() if request.can_read_body else None
+        call = self._record(request, body)
+        auth = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        if auth != self.app_token and auth not in self.valid_user_tokens:
+            return _json({"error": "Unauthorized", "status": 401,
+                          "message": "Invalid OAuth token"}, 401)
+        method = request.method
+        if path == "users":
+            logins = request.query.getall("login", [])
+            ids = request.query.getall("id", [])
+            by_id = {v: k for k, v in self.users.items()}
+            found = [(login, self.users[login]) for login in logins if login in self.users]
+            found += [(by_id[i], i) for i in ids if i in by_id]
+            return _json({"data": [_user(login, uid) for login, uid in found]})
+        if path == "eventsub/subscriptions" and method == "POST":
+            if self.subscribe_status != 202:
+                return _json({"error": "Forbidden", "status": self.subscribe_status,
+                              "message": "subscription missing proper authorization"},
+                             self.subscribe_status)
+            sid = uuid.uuid4().hex
+            sub = {"id": sid, "status": "enabled", "type": body["type"],
+                   "version": body["version"], "condition": body["condition"],
+                   "transport": {**body["transport"], "connected_at": _now()},
+                   "created_at": _now(), "cost": 0}
+            self.subscriptions[sid] = sub
+            return _json({"data": [sub], "total": len(self.subscriptions), "total_cost": 0,
+                          "max_total_cost": 10}, 202)
+        if path == "chat/messages" and method == "POST":
+            if self.on_send is not None:
+                self.on_send(call)
+            if self.reject_next_send:
+                code, self.reject_next_send = self.reject_next_send, None
+                return _json({"data": [{"message_id": "", "is_sent": False, "drop_reason": {
+                    "code": code, "message": "Your message was not sent."}}]})
+            mid = uuid.uuid4().hex
+            self.sent.append({**body, "id": mid, "at": time.perf_counter()})
+            return _json({"data": [{"message_id": mid, "is_sent": True,
+                                    "drop_reason": None}]})
+        if path == "moderation/chat" and method == "DELETE":
+            return web.Response(status=204)
+        if path == "moderation/bans" and method == "POST":
+            data = body["data"]
+            return _json({"data": [{"broadcaster_id": request.query["broadcaster_id"],
+                                    "moderator_id": request.query["moderator_id"],
+                                    "user_id": data["user_id"], "created_at": _now(),
+                                    "end_time": _now() if data.get("duration") else None}]})
+        if path == "moderation/warnings" and method == "POST":
+            data = body["data"]
+            return _json({"data": [{"broadcaster_id": request.query["broadcaster_id"],
+                                    "moderator_id": request.query["moderator_id"],
+                                    "user_id": data["user_id"], "reason": data["reason"]}]})
+        return _json({"status": 404, "message": f"fake: no helix route {method} {path}"}, 404)
+
+    # --- queries ---------------------------------------------------------------------
+
+    def texts(self, channel: str | None = None) -> list[str]:
+        bid = self.users[channel] if channel else None
+        return [m["message"] for m in self.sent if bid is None or m["broadcaster_id"] == bid]
+
+    def helix(self, method: str, path: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method and c.path == f"/helix/{path}"]
+
+    async def wait_for(self, predicate: Callable[[], Any], within: float = 5.0) -> Any:
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            result = predicate()
+            if result:
+                return result
+            await asyncio.sleep(0.01)
+        raise AssertionError("the fake Twitch never saw what the test waited for")
+
+
+def _user(login: str, uid: str) -> dict[str, Any]:
+    return {"id": uid, "login": login, "display_name": login, "type": "",
+            "broadcaster_type": "", "description": "", "profile_image_url": "",
+            "offline_image_url": "", "view_count": 0, "created_at": _now()}
+
+
+def _json(data: Any, status: int = 200) -> web.Response:
+    return web.Response(status=status, body=json.dumps(data).encode(),
+                        headers={"Content-Type": "application/json"})
