@@ -32,6 +32,13 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("config", nargs="?", default=DEFAULT_CONFIG)
     plugins = sub.add_parser("plugins", help="list plugins, their hooks and commands")
     plugins.add_argument("-c", "--config", default=DEFAULT_CONFIG)
+    auth = sub.add_parser("twitch-auth", help="get the Twitch bot token in a browser and "
+                          "store it in the bot's database")
+    auth.add_argument("-c", "--config", default=DEFAULT_CONFIG)
+    auth.add_argument("--port", type=int, default=4343, help="local port for the OAuth page")
+    auth.add_argument("--as", dest="who", choices=("bot", "broadcaster"), default="bot",
+                      help="bot: the bot account's token; broadcaster: allow the bot in "
+                      "your channel (channel:bot) without making it a moderator")
     sub.add_parser("demo", help="replay a scripted chat through every plugin (no tokens)")
     evaluate = sub.add_parser("eval", help="measure a plugin's quality on a data file")
     kinds = evaluate.add_subparsers(dest="kind", required=True)
@@ -70,6 +77,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             logging.basicConfig(level=logging.ERROR)
             return 1 if asyncio.run(run_demo(sys.stdout)) else 0
+        if args.command == "twitch-auth":
+            from .platforms.twitch.auth import twitch_auth
+
+            return asyncio.run(twitch_auth(_load(args.config), sys.stdout, port=args.port,
+                                           who=args.who))
         if args.command == "run":
             return _run(args.config, force_console=args.console)
     except ConfigError as exc:

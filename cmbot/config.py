@@ -120,6 +120,8 @@ COMMUNITY_SCHEMA: dict[str, Setting] = {
                                  item_type=str),
     "timezone": Setting(str, "UTC", "the community's IANA time zone"),
 }
+_STORED_SECRETS = {("twitch", "bot_token"), ("twitch", "refresh_token")}
+"""Optional: `cmbot twitch-auth` keeps these in the database instead."""
 _TOP_LEVEL = set(CORE_SCHEMA) | {"communities", "permissions", "plugins", "channels"}
 _TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false",
                list: "a list", dict: "a table"}
@@ -235,7 +237,7 @@ class Config:
             if not section["enabled"]:
                 continue
             for key, setting in CORE_SCHEMA[platform].items():
-                if setting.type is not _SECRET:
+                if setting.type is not _SECRET or (platform, key) in _STORED_SECRETS:
                     continue
                 secret = section.get(key)
                 if secret is None:

@@ -159,6 +159,17 @@ async def test_a_raid_burst_raises_one_alert(cmbot_harness):
     assert "slow mode" in alerts[0].text
 
 
+async def test_many_viewers_typing_the_same_command_is_not_a_raid(cmbot_harness):
+    h = await cmbot_harness(_config())
+    await h.say('!poll start "Best map?" Dust Mirage', user="mo", role=Role.MODERATOR)
+    alerts = []
+    for i in range(30):  # a poll: thirty viewers type the same vote
+        sent = await h.say("!vote 2", user=f"viewer{i}")
+        alerts += [s for s in _mod_notices(sent) if "possible raid" in s.text]
+        await h.advance(0.5)
+    assert alerts == []
+
+
 async def test_a_burst_of_hostile_lines_raises_one_alert_with_rate_and_baseline(
         cmbot_harness):
     h = await cmbot_harness(_config())

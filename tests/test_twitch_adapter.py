@@ -214,3 +214,44 @@ async def test_rejected_message_is_logged_once(running, fake, caplog):
         await fake.chat("mychannel", "viewervic", "!faq list")
         await fake.wait_for(lambda: [r for r in caplog.records if "msg_duplicate" in
                                      r.getMessage()])
+
+
+async def test_twitch_auth_stores_the_bot_token_and_the_bot_then_uses_it(tmp_path, fake,
+                                                                         monkeypatch):
+    import io
+    import socket
+
+    import aiohttp
+
+    from cmbot.platforms.twitch.auth import twitch_auth
+
+    monkeypatch.delenv("CMBOT_TEST_TWITCH_TOKEN")
+    monkeypatch.delenv("CMBOT_TEST_TWITCH_REFRESH")
+    path = tmp_path / "bot.toml"
+    path.write_text(CONFIG.format(extra=""))
+    config = load_config(path)
+    config.check_secrets()  # the user token may live in the database instead
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    out = io.StringIO()
+    task = asyncio.create_task(twitch_auth(config, out, port=port, within=10))
+    page = f"http://localhost:{port}/oauth/callback?code=abc"
+    async with aiohttp.ClientSession() as session:
+        for _ in range(100):
+            try:
+                async with session.get(page) as response:
+                    assert response.status == 200
+                    break
+            except aiohttp.ClientConnectionError:
+                await asyncio.sleep(0.05)
+    assert await task == 0
+    text = out.getvalue()
+    assert f'bot_id = "{BOT_ID}"' in text and "user-token" not in text
+    bot = Bot(config, adapters=[TwitchAdapter(config["twitch"])])
+    await bot.start()
+    try:
+        adapter = bot.adapters[next(iter(bot.adapters))]
+        assert adapter.bot_id == BOT_ID and adapter.subscribed == ["mychannel", "otherchannel"]
+    finally:
+        await bot.stop()

@@ -3,6 +3,7 @@ actions into platform calls; plugins never see it directly."""
 
 from __future__ import annotations
 
+import asyncio
 import enum
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
@@ -26,6 +27,32 @@ class Capability(enum.StrEnum):
     SLASH_COMMANDS = "slash_commands"
     NATIVE_EVENTS = "native_events"
     WARN = "warn"
+
+
+class InFlight:
+    """Handlers an adapter started for inbound events, so ``stop`` can let them finish
+    before the runtime closes the database under them."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[object]] = set()
+
+    def __enter__(self) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
+
+    def __exit__(self, *_: object) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.discard(task)
+
+    async def drain(self, within: float = 5.0) -> None:
+        current = asyncio.current_task()
+        pending = [t for t in self._tasks if t is not current and not t.done()]
+        if pending:
+            _, late = await asyncio.wait(pending, timeout=within)
+            for task in late:
+                task.cancel()
 
 
 class PlatformAdapter(ABC):

@@ -219,9 +219,12 @@ async def cmbot_moderate(ctx: Context, message: Message) -> Verdict | None:
                     patterns=state.patterns_for(ctx), permitted_link=permit)
     if result.normalised in allowed.get("text", ()):
         result = type(result)(None, result.score, result.normalised)
+    # Many viewers typing the same !command (a poll's "!vote 2") is chat working as
+    # intended: commands count for the hostile rate but not as identical lines.
+    command = message.text.startswith(ctx.prefix)
     alert = state.raid_for(ctx).observe(
         ctx.channel.key, now, bad=result.hit is not None and result.hit.category != "spam",
-        normalised=result.normalised, user=author.key, text=message.text)
+        normalised="" if command else result.normalised, user=author.key, text=message.text)
     if alert:
         await ctx.notify_mods(f"[{ctx.channel.platform.value} #{ctx.channel.name}] {alert}")
     hit = result.hit

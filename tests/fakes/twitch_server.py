@@ -189,6 +189,13 @@ class FakeTwitch:
             if grant == "client_credentials":
                 return _json({"access_token": self.app_token, "expires_in": 5000000,
                               "token_type": "bearer"})
+            if grant == "authorization_code":
+                new = f"user-token-{next(self.ids)}"
+                self.valid_user_tokens.add(new)
+                self.refresh_tokens[f"refresh-{new}"] = new
+                return _json({"access_token": new, "refresh_token": f"refresh-{new}",
+                              "expires_in": 14000, "scope": self.scopes,
+                              "token_type": "bearer"})
             if grant == "refresh_token":
                 old = request.query.get("refresh_token", "")
                 if old not in self.refresh_tokens:

@@ -22,7 +22,7 @@ import discord
 from ...config import Secret
 from ...context import Context
 from ...model import Button, Channel, Message, Platform, User
-from ..base import Capability, PlatformAdapter
+from ..base import Capability, InFlight, PlatformAdapter
 from ..state import PlatformState
 from .interactions import FOLLOWUP_LIFETIME, PendingInteraction
 from .roles import RoleMap
@@ -66,10 +66,12 @@ class _Client(discord.Client):
         await self.adapter._on_ready()
 
     async def on_message(self, message: discord.Message) -> None:
-        await self.adapter._on_message(message)
+        with self.adapter._inflight:
+            await self.adapter._on_message(message)
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
-        await self.adapter._on_interaction(interaction)
+        with self.adapter._inflight:
+            await self.adapter._on_interaction(interaction)
 
 
 class DiscordAdapter(PlatformAdapter):
@@ -101,6 +103,7 @@ class DiscordAdapter(PlatformAdapter):
         self._failure: BaseException | None = None
         self._task: asyncio.Task[None] | None = None
         self.commands_synced = 0
+        self._inflight = InFlight()
 
     # --- lifecycle -------------------------------------------------------------------
 
@@ -168,6 +171,7 @@ class DiscordAdapter(PlatformAdapter):
             except (TimeoutError, asyncio.CancelledError):
                 self._task.cancel()
             self._task = None
+        await self._inflight.drain()
         self.bot = None
 
     async def _on_ready(self) -> None:

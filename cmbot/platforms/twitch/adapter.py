@@ -25,7 +25,7 @@ from twitchio import eventsub
 
 from ...config import Secret
 from ...model import Button, Channel, Message, Platform, Role, User
-from ..base import Capability, PlatformAdapter
+from ..base import Capability, InFlight, PlatformAdapter
 from ..state import PlatformState
 
 if TYPE_CHECKING:
@@ -76,7 +76,8 @@ class _Client(twitchio.Client):
         self.cmbot_adapter = adapter
 
     async def event_message(self, payload: twitchio.ChatMessage) -> None:
-        await self.cmbot_adapter._on_chat(payload)
+        with self.cmbot_adapter._inflight:
+            await self.cmbot_adapter._on_chat(payload)
 
     async def event_token_refreshed(self, payload: Any) -> None:
         await self.cmbot_adapter._store_tokens(str(payload.user_id), payload.token,
@@ -115,6 +116,7 @@ class TwitchAdapter(PlatformAdapter):
         self._reported: set[str] = set()
         self.subscribed: list[str] = []
         self.failed: dict[str, str] = {}  # login -> what to fix
+        self._inflight = InFlight()
 
     # --- lifecycle -------------------------------------------------------------------
 
@@ -227,6 +229,7 @@ class TwitchAdapter(PlatformAdapter):
             except Exception:  # noqa: BLE001 - closing must not fail the shutdown
                 log.exception("closing the Twitch client failed")
             self.client = None
+        await self._inflight.drain()
         self.bot = None
 
     # --- inbound ---------------------------------------------------------------------
