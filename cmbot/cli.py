@@ -176,7 +176,9 @@ def platform_adapters(config: Config, platforms: Sequence[str]) -> list[Platform
     return adapters
 
 
-async def _run_platforms(config: Config, platforms: Sequence[str]) -> int:
+async def _run_platforms(config: Config, platforms: Sequence[str],
+                         stop: asyncio.Event | None = None) -> int:
+    """Run the real adapters until SIGINT/SIGTERM (or ``stop`` is set)."""
     bot = Bot(config, adapters=platform_adapters(config, platforms))
     try:
         await bot.start()
@@ -184,10 +186,11 @@ async def _run_platforms(config: Config, platforms: Sequence[str]) -> int:
         await bot.stop()
         return _fail(str(exc))
     print(f"cmbot is running on {' and '.join(platforms)}; Ctrl+C stops it", flush=True)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+    if stop is None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
     try:
         await stop.wait()
     finally:

@@ -285,3 +285,29 @@ async def test_gateway_message_to_reply_latency(running, fake):
         latencies.append(time.perf_counter() - start)
         await asyncio.sleep(0)
     assert max(latencies) < 2.0
+
+
+async def test_cmbot_run_starts_the_enabled_platform_and_stops_cleanly(tmp_path, fake, capsys):
+    from cmbot.cli import _run_platforms
+
+    path = tmp_path / "bot.toml"
+    path.write_text(CONFIG.format(extra=""))
+    stop = asyncio.Event()
+    task = asyncio.create_task(_run_platforms(load_config(path), ["discord"], stop))
+    await fake.wait_for(lambda: fake.identifies == 1)
+    await fake.wait_for(lambda: fake.commands)
+    await fake.say("general", 12, "viewervic", "!help")
+    await fake.wait_for(lambda: fake.channel_texts("general"))
+    stop.set()
+    assert await task == 0
+    assert "running on discord" in capsys.readouterr().out
+
+
+async def test_a_refused_token_is_a_clear_error(tmp_path, fake, monkeypatch, capsys):
+    from cmbot.cli import main
+
+    path = tmp_path / "bot.toml"
+    path.write_text(CONFIG.format(extra=""))
+    monkeypatch.setenv("CMBOT_TEST_DISCORD_TOKEN", "")
+    assert await asyncio.to_thread(main, ["run", "-c", str(path)]) == 2
+    assert "CMBOT_TEST_DISCORD_TOKEN is not set" in capsys.readouterr().err
