@@ -207,7 +207,7 @@ async def test_timeout_action_calls_member_timeout(running, fake):
 
 
 async def test_poll_voted_with_buttons_counts_once_and_acks_privately(running, fake):
-    await running()
+    run = await running()
     iid = await fake.interact("general", **MOD, data=slash(
         "poll", "start", question_and_options='"Best map?" Dust Mirage'))
     await fake.wait_for(lambda: replies_to(fake, iid))
@@ -229,6 +229,14 @@ async def test_poll_voted_with_buttons_counts_once_and_acks_privately(running, f
     rid = await fake.interact("general", **MOD, data=slash("poll", "results"))
     results = (await fake.wait_for(lambda: replies_to(fake, rid)))[0]
     assert "Mirage" in results["content"] and "3" in results["content"]
+    # the buttons of a message posted before a restart still work after it
+    await run.stop()
+    await running()
+    vid = await fake.interact("general", uid=24, name="v24", kind=3,
+                              data={"custom_id": "cmbot:vote 1", "component_type": 2},
+                              message=poll)
+    ack = (await fake.wait_for(lambda: replies_to(fake, vid)))[0]
+    assert ack["content"] == "✓ vote counted: Dust"
 
 
 async def test_event_creates_a_native_scheduled_event(running, fake):

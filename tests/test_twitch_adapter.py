@@ -255,3 +255,17 @@ async def test_twitch_auth_stores_the_bot_token_and_the_bot_then_uses_it(tmp_pat
         assert adapter.bot_id == BOT_ID and adapter.subscribed == ["mychannel", "otherchannel"]
     finally:
         await bot.stop()
+
+
+async def test_help_and_events_work_from_twitch_chat(running, fake):
+    await running()
+    await fake.chat("mychannel", "viewervic", "!help")
+    await fake.wait_for(lambda: fake.texts())
+    assert "!faq" in fake.texts()[-1]
+    await fake.chat("mychannel", "streamer", '!event add "Finale" in 2 days the big one',
+                    badges=("broadcaster",))
+    await fake.wait_for(lambda: len(fake.texts()) >= 2)
+    assert fake.texts()[-1].startswith("✓")
+    await fake.chat("mychannel", "viewervic", "!next")
+    await fake.wait_for(lambda: len(fake.texts()) >= 3)
+    assert "Finale" in fake.texts()[-1]
