@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections import deque
+from collections import OrderedDict, deque
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,7 +31,7 @@ from cmbot.platforms.base import Capability
 from cmbot.runtime import Bot
 from cmbot.timeparse import format_duration, parse_duration
 
-from .assess import assess
+from .assess import Assessment, assess
 from .raid import RaidDetector
 from .rules import compile_patterns, links
 from .store import MIGRATIONS, ToxStore
@@ -108,6 +108,29 @@ def cmbot_migrations() -> list[str]:
     return MIGRATIONS
 
 
+MAX_RECENT_CHANNELS = 256
+
+
+class RecentAssessments:
+    """A small LRU of (text, permitted link) -> Assessment for one channel's settings."""
+
+    SIZE = 1024
+
+    def __init__(self) -> None:
+        self._items: OrderedDict[tuple[str, bool], Assessment] = OrderedDict()
+
+    def get(self, text: str, permit: bool) -> Assessment | None:
+        found = self._items.get((text, permit))
+        if found is not None:
+            self._items.move_to_end((text, permit))
+        return found
+
+    def put(self, text: str, permit: bool, result: Assessment) -> None:
+        self._items[(text, permit)] = result
+        if len(self._items) > self.SIZE:
+            self._items.popitem(last=False)
+
+
 class ToxState:
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
@@ -118,6 +141,22 @@ class ToxState:
         self.raids: dict[str, RaidDetector] = {}
         self.notices: dict[str, deque[float]] = {}
         self.held: dict[str, int] = {}
+        self.recent: dict[str, RecentAssessments] = {}
+
+    def recent_for(self, channel: str) -> RecentAssessments:
+        """Assessments of the channel's last lines: half of real Twitch chat repeats a line
+        seen in the previous thousand (emotes, "W", copypasta)."""
+        found = self.recent.get(channel)
+        if found is None:
+            if len(self.recent) >= MAX_RECENT_CHANNELS:  # bounded memory in huge installs
+                self.recent.pop(next(iter(self.recent)))
+            found = self.recent[channel] = RecentAssessments()
+        return found
+
+    def forget_channel(self, channel: str) -> None:
+        """The channel's allowlist changed: re-read it and re-score its lines."""
+        self.allowed.pop(channel, None)
+        self.recent.pop(channel, None)
 
     async def allowed_for(self, channel: str) -> dict[str, set[str]]:
         if channel not in self.allowed:
@@ -215,8 +254,13 @@ async def cmbot_moderate(ctx: Context, message: Message) -> Verdict | None:
     permit = state.permits.get(permit_key, 0.0) > now
     if permit and links(message.text, settings["link_allowlist"]) is not None:
         state.permits.pop(permit_key, None)  # a permit covers one link
-    result = assess(message.text, settings, allowed_terms=frozenset(allowed.get("term", ())),
-                    patterns=state.patterns_for(ctx), permitted_link=permit)
+    recent = state.recent_for(ctx.channel.key)
+    result = recent.get(message.text, permit)
+    if result is None:
+        result = assess(message.text, settings,
+                        allowed_terms=frozenset(allowed.get("term", ())),
+                        patterns=state.patterns_for(ctx), permitted_link=permit)
+        recent.put(message.text, permit, result)
     if result.normalised in allowed.get("text", ()):
         result = type(result)(None, result.score, result.normalised)
     # Many viewers typing the same !command (a poll's "!vote 2") is chat working as
@@ -354,7 +398,7 @@ async def _allow(ctx: Context, id: int, option: str | None = None) -> str:
             else normalised
         await state.store.allow(key, "term", normalised if term == normalised else term)
         extra = " and its words are allowed in this channel from now on"
-    state.allowed.pop(key, None)
+    state.forget_channel(key)
     return f"✓ flag #{id} allowed: the same message will not be flagged again{extra}"
 
 
