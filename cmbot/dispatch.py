@@ -47,6 +47,35 @@ class FaultReporter:
         return {k: v.count for k, v in self._faults.items()}
 
 
+class _Resumed:
+    """Await the rest of a coroutine that was stepped once and is waiting on ``first``."""
+
+    __slots__ = ("coro", "first")
+
+    def __init__(self, coro: Any, first: Any) -> None:
+        self.coro = coro
+        self.first = first
+
+    def __await__(self) -> Any:
+        coro, value = self.coro, self.first
+        while True:
+            try:
+                sent = yield value
+            except GeneratorExit:
+                coro.close()
+                raise
+            except BaseException as exc:  # noqa: BLE001 - cancellation goes to the coroutine
+                try:
+                    value = coro.throw(exc)
+                except StopIteration as done:
+                    return done.value
+            else:
+                try:
+                    value = coro.send(sent)
+                except StopIteration as done:
+                    return done.value
+
+
 class HookCaller:
     """Runs hooks plugin by plugin, awaiting coroutines, with a timeout and isolation."""
 
@@ -80,8 +109,16 @@ class HookCaller:
                 args[arg] = kwargs[arg]
         try:
             result = impl.function(**args)
-            if inspect.isawaitable(result):
-                async with asyncio.timeout(self.timeout):  # no extra task per call
+            if inspect.iscoroutine(result):
+                try:  # most hook calls finish without waiting on anything: no timer
+                    first = result.send(None)
+                except StopIteration as done:
+                    result = done.value
+                else:
+                    async with asyncio.timeout(self.timeout):  # no extra task per call
+                        result = await _Resumed(result, first)
+            elif inspect.isawaitable(result):
+                async with asyncio.timeout(self.timeout):
                     result = await result
         except TimeoutError as exc:
             self.reporter.report(name, hook, f"timed out after {self.timeout:g}s", exc)

@@ -169,3 +169,27 @@ async def test_the_first_non_none_answer_wins_in_plugin_order(cmbot_harness):
     sent = await h.say("question?")
     assert [s.text for s in sent] == ["from second"]
     assert h.last.answered_by == "second"
+
+
+async def test_hooks_that_wait_and_hooks_that_do_not_both_return_their_results(cmbot_harness):
+    class Waits:
+        @hookimpl
+        async def cmbot_answer(self, ctx, message):
+            if "slow" not in message.text:
+                return None
+            await asyncio.sleep(0.01)  # suspends: runs under the hook timeout
+            try:
+                await asyncio.sleep(0)
+            finally:
+                pass
+            return Reply("waited")
+
+    class Quick:
+        @hookimpl
+        async def cmbot_answer(self, ctx, message):
+            return Reply("quick") if "quick" in message.text else None
+
+    h = await cmbot_harness(plugins=[("waits", Waits()), ("quick", Quick())],
+                            builtins=False)
+    assert [s.text for s in await h.say("slow please")] == ["waited"]
+    assert [s.text for s in await h.say("quick please")] == ["quick"]
