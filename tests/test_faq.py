@@ -290,3 +290,20 @@ def test_eval_faq_rejects_a_file_of_the_wrong_shape(tmp_path, capsys):
     assert "missing 'test'" in capsys.readouterr().err
 
 
+
+
+async def test_stream_hype_chatter_is_not_answered_but_schedule_questions_are(cmbot_harness,
+                                                                             matcher):
+    h = await cmbot_harness(_config(matcher) + "entry_cooldown = 0.0\nbudget_count = 1000\n")
+    for line in ("!faq add schedule We stream Mon/Wed/Fri at 20:00 CET",
+                 "!faq teach schedule when do you stream",
+                 "!faq teach schedule what is the stream schedule",
+                 "!faq teach schedule when is the next stream"):
+        await h.say(line, role=Role.MODERATOR, user="mod")
+    h.clear()
+    for line in ("WW STREAM PIECE", "W stream chat", "last stream gg", "stream it bro",
+                 "great stream today everyone", "WWW STREAM LETS GOOO"):
+        assert await h.say(line) == [], f"answered chatter: {line!r}"
+        await h.advance(2)
+    answered = await h.say("hey when is the next stream?")
+    assert [s.text for s in answered] == ["We stream Mon/Wed/Fri at 20:00 CET"]

@@ -185,8 +185,13 @@ def _state(bot: Bot) -> FaqState:
 
 
 @hookimpl
-def cmbot_startup(bot: Bot) -> None:
-    _state(bot)
+async def cmbot_startup(bot: Bot) -> None:
+    state = _state(bot)
+    if state.kind == "semantic":
+        # load the encoder now (~0.5 s once per process), not on the first viewer question
+        from cmbot.embeddings import shared_encoder
+
+        await asyncio.to_thread(shared_encoder)
 
 
 def cmbot_status(bot: Bot) -> str:

@@ -149,16 +149,22 @@ class LexicalMatcher:
 
     def _ranked_numpy(self, query: dict[str, float]) -> list[tuple[int, float]]:
         ids, arrays, np = self._arrays
-        scores = np.zeros(len(ids), dtype=np.float32)
-        touched = False
+        positions, values, weights = [], [], []
         for g, qv in query.items():
             found = arrays.get(g)
             if found is not None:
-                scores[found[0]] += qv * found[1]
-                touched = True
-        if not touched:
+                positions.append(found[0])
+                values.append(found[1])
+                weights.append(qv)
+        if not positions:
             return []
-        top = np.argsort(scores)[::-1][:2]
+        # one weighted bincount instead of one numpy call per gram
+        lengths = [len(p) for p in positions]
+        scaled = np.concatenate(values) * np.repeat(np.asarray(weights, dtype=np.float32),
+                                                    lengths)
+        scores = np.bincount(np.concatenate(positions), weights=scaled, minlength=len(ids))
+        top = np.argpartition(scores, -2)[-2:] if len(scores) > 2 else np.arange(len(scores))
+        top = sorted(top, key=lambda i: scores[i], reverse=True)
         return [(ids[int(i)], float(scores[i])) for i in top]
 
 
