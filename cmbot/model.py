@@ -7,7 +7,7 @@ them and turn core actions back into API calls.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 
@@ -71,10 +71,11 @@ class User:
     display_name: str = ""
     role: Role = Role.EVERYONE
     is_bot: bool = False
+    key: str = field(init=False, repr=False, compare=False)
+    """``platform:id``, the one canonical identity string used for storage."""
 
-    @property
-    def key(self) -> str:
-        return f"{self.platform.value}:{self.id}"
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", f"{self.platform.value}:{self.id}")
 
     @property
     def shown_name(self) -> str:
@@ -88,10 +89,11 @@ class Channel:
     platform: Platform
     id: str
     name: str
+    key: str = field(init=False, repr=False, compare=False)
+    """``platform:id``: settings, limits and storage use it."""
 
-    @property
-    def key(self) -> str:
-        return f"{self.platform.value}:{self.id}"
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", f"{self.platform.value}:{self.id}")
 
     def to_dict(self) -> dict[str, str]:
         """A JSON-friendly form for plugins that store a channel (timers, flags)."""

@@ -180,6 +180,12 @@ class FaqState:
         return found  # type: ignore[no-any-return]
 
 
+def warm_up() -> None:
+    """Load the encoder and embed the off-topic anchors (about a second, once per
+    process)."""
+    SemanticMatcher().anchors()
+
+
 def _state(bot: Bot) -> FaqState:
     return bot.plugin_object("faq", FaqState)
 
@@ -189,9 +195,7 @@ async def cmbot_startup(bot: Bot) -> None:
     state = _state(bot)
     if state.kind == "semantic":
         # load the encoder now (~0.5 s once per process), not on the first viewer question
-        from cmbot.embeddings import shared_encoder
-
-        await asyncio.to_thread(shared_encoder)
+        await asyncio.to_thread(warm_up)
 
 
 def cmbot_status(bot: Bot) -> str:

@@ -108,27 +108,30 @@ def cmbot_migrations() -> list[str]:
     return MIGRATIONS
 
 
-MAX_RECENT_CHANNELS = 256
-
-
 class RecentAssessments:
-    """A small LRU of (text, permitted link) -> Assessment for one channel's settings."""
+    """An LRU of (channel, text, permitted link) -> Assessment: half of real Twitch chat
+    repeats a line seen in the same channel shortly before (emotes, "W", copypasta)."""
 
-    SIZE = 1024
+    SIZE = 4096
 
     def __init__(self) -> None:
-        self._items: OrderedDict[tuple[str, bool], Assessment] = OrderedDict()
+        self._items: OrderedDict[tuple[str, str, bool], Assessment] = OrderedDict()
 
-    def get(self, text: str, permit: bool) -> Assessment | None:
-        found = self._items.get((text, permit))
+    def get(self, channel: str, text: str, permit: bool) -> Assessment | None:
+        key = (channel, text, permit)
+        found = self._items.get(key)
         if found is not None:
-            self._items.move_to_end((text, permit))
+            self._items.move_to_end(key)
         return found
 
-    def put(self, text: str, permit: bool, result: Assessment) -> None:
-        self._items[(text, permit)] = result
+    def put(self, channel: str, text: str, permit: bool, result: Assessment) -> None:
+        self._items[(channel, text, permit)] = result
         if len(self._items) > self.SIZE:
             self._items.popitem(last=False)
+
+    def forget(self, channel: str) -> None:
+        for key in [k for k in self._items if k[0] == channel]:
+            del self._items[key]
 
 
 class ToxState:
@@ -141,22 +144,12 @@ class ToxState:
         self.raids: dict[str, RaidDetector] = {}
         self.notices: dict[str, deque[float]] = {}
         self.held: dict[str, int] = {}
-        self.recent: dict[str, RecentAssessments] = {}
-
-    def recent_for(self, channel: str) -> RecentAssessments:
-        """Assessments of the channel's last lines: half of real Twitch chat repeats a line
-        seen in the previous thousand (emotes, "W", copypasta)."""
-        found = self.recent.get(channel)
-        if found is None:
-            if len(self.recent) >= MAX_RECENT_CHANNELS:  # bounded memory in huge installs
-                self.recent.pop(next(iter(self.recent)))
-            found = self.recent[channel] = RecentAssessments()
-        return found
+        self.recent = RecentAssessments()
 
     def forget_channel(self, channel: str) -> None:
         """The channel's allowlist changed: re-read it and re-score its lines."""
         self.allowed.pop(channel, None)
-        self.recent.pop(channel, None)
+        self.recent.forget(channel)
 
     async def allowed_for(self, channel: str) -> dict[str, set[str]]:
         if channel not in self.allowed:
@@ -254,13 +247,12 @@ async def cmbot_moderate(ctx: Context, message: Message) -> Verdict | None:
     permit = state.permits.get(permit_key, 0.0) > now
     if permit and links(message.text, settings["link_allowlist"]) is not None:
         state.permits.pop(permit_key, None)  # a permit covers one link
-    recent = state.recent_for(ctx.channel.key)
-    result = recent.get(message.text, permit)
+    result = state.recent.get(ctx.channel.key, message.text, permit)
     if result is None:
         result = assess(message.text, settings,
                         allowed_terms=frozenset(allowed.get("term", ())),
                         patterns=state.patterns_for(ctx), permitted_link=permit)
-        recent.put(message.text, permit, result)
+        state.recent.put(ctx.channel.key, message.text, permit, result)
     if result.normalised in allowed.get("text", ()):
         result = type(result)(None, result.score, result.normalised)
     # Many viewers typing the same !command (a poll's "!vote 2") is chat working as
