@@ -57,14 +57,18 @@ class EntryText:
 
 
 def _grams(text: str) -> Counter[str]:
-    grams: Counter[str] = Counter()
-    for word in _WORD.findall(text.lower()):
+    """Words (``w:word``) and character 3-5-grams of each space-padded word."""
+    words = _WORD.findall(text.lower())
+    out = ["w:" + word for word in words]
+    for word in words:
         padded = f" {word} "
-        grams["w:" + word] += 1
+        size = len(padded)
         for n in (3, 4, 5):
-            for i in range(max(1, len(padded) - n + 1)):
-                grams[padded[i:i + n]] += 1
-    return grams
+            if size <= n:
+                out.append(padded[:n])
+            else:
+                out += [padded[i:i + n] for i in range(size - n + 1)]
+    return Counter(out)  # counted in C, not one += per gram
 
 
 class LexicalMatcher:
@@ -79,6 +83,7 @@ class LexicalMatcher:
         self._idf: dict[str, float] = {}
         self._anchor_postings: dict[str, list[tuple[int, float]]] = {}
         self._arrays: Any = None
+        self._anchor_arrays: Any = None
         self.size = 0
 
     def _vector(self, text: str) -> dict[str, float]:
@@ -104,6 +109,7 @@ class LexicalMatcher:
         self._anchor_postings = self._index([(i, [a]) for i, a in enumerate(offtopic_lines())])
         self.size = len(entries)
         self._arrays = _as_arrays(self._postings) if len(entries) > NUMPY_FROM else None
+        self._anchor_arrays = _as_arrays(self._anchor_postings)
 
     def _index(self, groups: list[tuple[int, list[str]]]) -> dict[str, list[tuple[int, float]]]:
         postings: dict[str, list[tuple[int, float]]] = {}
@@ -134,7 +140,7 @@ class LexicalMatcher:
             return None
         query = self._vector(text)
         if self._arrays is not None:
-            ranked = self._ranked_numpy(query)
+            ranked = _ranked_numpy(query, self._arrays)
         else:
             scores = self._scores(query, self._postings)
             ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)[:2]
@@ -143,29 +149,33 @@ class LexicalMatcher:
         second = ranked[1][1] if len(ranked) > 1 else 0.0
         if threshold is not None and ranked[0][1] < threshold:
             return Match(ranked[0][0], ranked[0][1], second, 1.0, self.anchor_margin)
-        anchor = max(self._scores(query, self._anchor_postings).values(), default=0.0)
+        if self._anchor_arrays is not None:
+            nearest = _ranked_numpy(query, self._anchor_arrays, 1)
+            anchor = nearest[0][1] if nearest else 0.0
+        else:
+            anchor = max(self._scores(query, self._anchor_postings).values(), default=0.0)
         return Match(ranked[0][0], ranked[0][1], second, anchor, self.anchor_margin)
 
 
-    def _ranked_numpy(self, query: dict[str, float]) -> list[tuple[int, float]]:
-        ids, arrays, np = self._arrays
-        positions, values, weights = [], [], []
-        for g, qv in query.items():
-            found = arrays.get(g)
-            if found is not None:
-                positions.append(found[0])
-                values.append(found[1])
-                weights.append(qv)
-        if not positions:
-            return []
-        # one weighted bincount instead of one numpy call per gram
-        lengths = [len(p) for p in positions]
-        scaled = np.concatenate(values) * np.repeat(np.asarray(weights, dtype=np.float32),
-                                                    lengths)
-        scores = np.bincount(np.concatenate(positions), weights=scaled, minlength=len(ids))
-        top = np.argpartition(scores, -2)[-2:] if len(scores) > 2 else np.arange(len(scores))
-        top = sorted(top, key=lambda i: scores[i], reverse=True)
-        return [(ids[int(i)], float(scores[i])) for i in top]
+def _ranked_numpy(query: dict[str, float], indexed: Any, k: int = 2) -> list[tuple[int, float]]:
+    """The ``k`` best (key, score) of ``query`` against posting arrays, best first."""
+    ids, arrays, np = indexed
+    positions, values, weights = [], [], []
+    for g, qv in query.items():
+        found = arrays.get(g)
+        if found is not None:
+            positions.append(found[0])
+            values.append(found[1])
+            weights.append(qv)
+    if not positions:
+        return []
+    # one weighted bincount instead of one numpy call per gram
+    lengths = [len(p) for p in positions]
+    scaled = np.concatenate(values) * np.repeat(np.asarray(weights, dtype=np.float32), lengths)
+    scores = np.bincount(np.concatenate(positions), weights=scaled, minlength=len(ids))
+    top = np.argpartition(scores, -k)[-k:] if len(scores) > k else np.arange(len(scores))
+    top = sorted(top, key=lambda i: scores[i], reverse=True)
+    return [(ids[int(i)], float(scores[i])) for i in top]
 
 
 def _as_arrays(postings: dict[str, list[tuple[int, float]]]) -> Any:
