@@ -319,3 +319,18 @@ async def test_a_refused_token_is_a_clear_error(tmp_path, fake, monkeypatch, cap
     monkeypatch.setenv("CMBOT_TEST_DISCORD_TOKEN", "")
     assert await asyncio.to_thread(main, ["run", "-c", str(path)]) == 2
     assert "CMBOT_TEST_DISCORD_TOKEN is not set" in capsys.readouterr().err
+
+
+async def test_oversized_or_hostile_slash_options_are_refused_and_nothing_is_stored(running,
+                                                                                     fake):
+    run = await running()
+    iid = await fake.interact("general", **MOD, data=slash(
+        "faq", "add", key="huge", answer="x" * 3000))
+    refused = (await fake.wait_for(lambda: replies_to(fake, iid)))[0]
+    assert "longer than 2000 characters" in refused["content"] and refused["flags"] & 64
+    iid = await fake.interact("general", **MOD, data=slash(
+        "faq", "add", key="zalgo", answer="he\u0301\u0302\u0303\u0304llo\x00 there"))
+    reply = (await fake.wait_for(lambda: replies_to(fake, iid)))[0]
+    assert reply["content"].startswith("✓")
+    rows = await run.bot.storage.fetchall("SELECT key, answer FROM faq_entries")
+    assert [(r["key"], "\x00" in r["answer"]) for r in rows] == [("zalgo", False)]

@@ -10,6 +10,7 @@ working after a restart without re-registering anything.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import logging
 import time
@@ -22,6 +23,7 @@ import discord
 from ...config import Secret
 from ...context import Context
 from ...model import Button, Channel, Message, Platform, User
+from ...safety import clean_inbound
 from ..base import Capability, InFlight, PlatformAdapter
 from ..state import PlatformState
 from .interactions import FOLLOWUP_LIFETIME, PendingInteraction
@@ -288,7 +290,12 @@ class DiscordAdapter(PlatformAdapter):
         """Run a command line as the interaction's user; the replies answer it."""
         assert self.bot is not None
         prefix = self.bot.config.bot["prefix"]
-        message = self._interaction_message(interaction, prefix + line)
+        # option values get the same hygiene as chat: control characters, zalgo, length
+        text, truncated = clean_inbound(prefix + line, int(self.bot.config.bot[
+            "max_inbound_length"]))
+        line = text[len(prefix):]
+        message = dataclasses.replace(self._interaction_message(interaction, text),
+                                      truncated=truncated)
         pending = PendingInteraction(interaction, time.monotonic(), component)
         self._prune()
         self._pending[message.id] = pending
