@@ -334,3 +334,12 @@ async def test_oversized_or_hostile_slash_options_are_refused_and_nothing_is_sto
     assert reply["content"].startswith("✓")
     rows = await run.bot.storage.fetchall("SELECT key, answer FROM faq_entries")
     assert [(r["key"], "\x00" in r["answer"]) for r in rows] == [("zalgo", False)]
+
+
+async def test_missing_message_content_intent_says_how_to_fix_it(tmp_path, fake):
+    fake.refuse_intents = True
+    run = Running(tmp_path, fake)
+    with pytest.raises(RuntimeError, match="Message Content") as error:
+        await run.start()
+    assert "message_content = false" in str(error.value)
+    await run.stop()

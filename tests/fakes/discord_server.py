@@ -66,6 +66,7 @@ class FakeDiscord:
         self.sent_event = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self.session = "sess-1"
+        self.refuse_intents = False  # close with 4014, as Discord does without the intent
         self.on_request: Callable[[Call], None] | None = None
 
     # --- server ----------------------------------------------------------------------
@@ -114,6 +115,9 @@ class FakeDiscord:
             op = data.get("op")
             if op == 1:
                 await ws.send_str(json.dumps({"op": 11, "d": None, "s": None, "t": None}))
+            elif op == 2 and self.refuse_intents:
+                await ws.close(code=4014, message=b"Disallowed intent(s).")
+                break
             elif op == 2:
                 self.identifies += 1
                 self.seq = 0
