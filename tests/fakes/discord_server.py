@@ -19,6 +19,9 @@ from typing import Any
 import pytest
 from aiohttp import WSMsgType, web
 
+from .local_server import LocalServer
+from .local_server import json_response as _json
+
 GUILD_ID = 1000
 APP_ID = 4242
 BOT_ID = 4242
@@ -47,10 +50,11 @@ def _now() -> str:
     return datetime.now(UTC).isoformat()
 
 
-class FakeDiscord:
+class FakeDiscord(LocalServer):
     """Discord's side of the wire for one guild with three text channels."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.calls: list[Call] = []
         self.messages: list[dict[str, Any]] = []
         self.commands: list[dict[str, Any]] = []
@@ -60,36 +64,23 @@ class FakeDiscord:
         self.ws: web.WebSocketResponse | None = None
         self.seq = 0
         self.ids = itertools.count(900_000)
-        self.port = 0
         self.forbidden_channels: set[int] = set()
         self.connected = asyncio.Event()
         self.sent_event = asyncio.Event()
-        self._runner: web.AppRunner | None = None
         self.session = "sess-1"
         self.refuse_intents = False  # close with 4014, as Discord does without the intent
         self.on_request: Callable[[Call], None] | None = None
 
     # --- server ----------------------------------------------------------------------
 
-    async def start(self) -> None:
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.router.add_get("/gateway", self._gateway)
         app.router.add_route("*", "/api/v10/{tail:.*}", self._rest)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
     async def close(self) -> None:
         if self.ws is not None:
             await self.ws.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        await self.stop_server()
 
     def patch(self, monkeypatch: pytest.MonkeyPatch) -> None:
         import discord.gateway
@@ -326,21 +317,7 @@ class FakeDiscord:
     def interaction_replies(self) -> list[dict[str, Any]]:
         return [m for m in self.messages if m.get("webhook")]
 
-    async def wait_for(self, predicate: Callable[[], Any], within: float = 5.0) -> Any:
-        deadline = time.monotonic() + within
-        while time.monotonic() < deadline:
-            result = predicate()
-            if result:
-                return result
-            await asyncio.sleep(0.01)
-        raise AssertionError("the fake Discord never saw what the test waited for")
 
 
 _RECORD_ONLY = {"allowed_mentions", "message_reference", "webhook", "interaction_id",
                 "followup_token"}
-
-
-def _json(data: Any, status: int = 200) -> web.Response:
-    # exactly application/json: discord.py does not parse "...; charset=utf-8"
-    return web.Response(status=status, body=json.dumps(data).encode(),
-                        headers={"Content-Type": "application/json"})

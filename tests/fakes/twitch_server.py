@@ -7,7 +7,6 @@ Point twitchio at it with :meth:`FakeTwitch.patch`. Everything the bot does is r
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 import time
@@ -19,6 +18,9 @@ from typing import Any
 
 import pytest
 from aiohttp import WSMsgType, web
+
+from .local_server import LocalServer
+from .local_server import json_response as _json
 
 BOT_ID = "500"
 BOT_LOGIN = "cmbotbot"
@@ -39,10 +41,11 @@ def _now() -> str:
     return datetime.now(UTC).isoformat().replace("+00:00", "Z")
 
 
-class FakeTwitch:
+class FakeTwitch(LocalServer):
     """Twitch's side of the wire: users by login, one bot account, chat over EventSub."""
 
     def __init__(self, channels: dict[str, str] | None = None) -> None:
+        super().__init__()
         self.users = {BOT_LOGIN: BOT_ID, **(channels or {"mychannel": "100"})}
         self.calls: list[Call] = []
         self.sent: list[dict[str, Any]] = []
@@ -56,30 +59,17 @@ class FakeTwitch:
         self.subscribe_status = 202
         self.reject_next_send: str | None = None
         self.ids = itertools.count(1)
-        self.port = 0
-        self._runner: web.AppRunner | None = None
         self.on_send: Callable[[Call], None] | None = None
 
-    async def start(self) -> None:
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.router.add_get("/ws", self._ws)
         app.router.add_route("*", "/oauth2/{tail:.*}", self._oauth)
         app.router.add_route("*", "/helix/{tail:.*}", self._helix)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
     async def close(self) -> None:
         for ws in list(self.sockets):
             await ws.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        await self.stop_server()
 
     def patch(self, monkeypatch: pytest.MonkeyPatch) -> None:
         import twitchio.eventsub.websockets
@@ -181,6 +171,13 @@ class FakeTwitch:
         self.calls.append(call)
         return call
 
+    def _new_user_token(self) -> web.Response:
+        new = f"user-token-{next(self.ids)}"
+        self.valid_user_tokens.add(new)
+        self.refresh_tokens[f"refresh-{new}"] = new
+        return _json({"access_token": new, "refresh_token": f"refresh-{new}",
+                      "expires_in": 14000, "scope": self.scopes, "token_type": "bearer"})
+
     async def _oauth(self, request: web.Request) -> web.Response:
         path = request.match_info["tail"]
         self._record(request, None)
@@ -190,22 +187,11 @@ class FakeTwitch:
                 return _json({"access_token": self.app_token, "expires_in": 5000000,
                               "token_type": "bearer"})
             if grant == "authorization_code":
-                new = f"user-token-{next(self.ids)}"
-                self.valid_user_tokens.add(new)
-                self.refresh_tokens[f"refresh-{new}"] = new
-                return _json({"access_token": new, "refresh_token": f"refresh-{new}",
-                              "expires_in": 14000, "scope": self.scopes,
-                              "token_type": "bearer"})
+                return self._new_user_token()
             if grant == "refresh_token":
-                old = request.query.get("refresh_token", "")
-                if old not in self.refresh_tokens:
+                if request.query.get("refresh_token", "") not in self.refresh_tokens:
                     return _json({"status": 400, "message": "Invalid refresh token"}, 400)
-                new = f"user-token-{next(self.ids)}"
-                self.valid_user_tokens.add(new)
-                self.refresh_tokens[f"refresh-{new}"] = new
-                return _json({"access_token": new, "refresh_token": f"refresh-{new}",
-                              "expires_in": 14000, "scope": self.scopes,
-                              "token_type": "bearer"})
+                return self._new_user_token()
         if path == "validate":
             auth = request.headers.get("Authorization", "")
             token = auth.split(" ", 1)[1] if " " in auth else ""
@@ -283,22 +269,9 @@ class FakeTwitch:
     def helix(self, method: str, path: str) -> list[Call]:
         return [c for c in self.calls if c.method == method and c.path == f"/helix/{path}"]
 
-    async def wait_for(self, predicate: Callable[[], Any], within: float = 5.0) -> Any:
-        deadline = time.monotonic() + within
-        while time.monotonic() < deadline:
-            result = predicate()
-            if result:
-                return result
-            await asyncio.sleep(0.01)
-        raise AssertionError("the fake Twitch never saw what the test waited for")
 
 
 def _user(login: str, uid: str) -> dict[str, Any]:
     return {"id": uid, "login": login, "display_name": login, "type": "",
             "broadcaster_type": "", "description": "", "profile_image_url": "",
             "offline_image_url": "", "view_count": 0, "created_at": _now()}
-
-
-def _json(data: Any, status: int = 200) -> web.Response:
-    return web.Response(status=status, body=json.dumps(data).encode(),
-                        headers={"Content-Type": "application/json"})

@@ -125,18 +125,24 @@ def _quote(value: str) -> str:
     return '"' + value.replace('"', "'") + '"'
 
 
-def command_line(data: Mapping[str, Any], find: Callable[[str], Command | None]
-                 ) -> tuple[Command, str] | None:
-    """The core command and its text line (without prefix) for an interaction's data.
-
-    ``find`` looks a command up by name (the registry's ``get``).
-    """
+def _unwrap(data: Mapping[str, Any]) -> tuple[str, list[Mapping[str, Any]]]:
+    """The core command name (``faq add``) and the option list of an interaction."""
     name = str(data.get("name", ""))
     options: list[Mapping[str, Any]] = list(data.get("options") or [])
     if options and options[0].get("type") == SUB_COMMAND:
         sub = str(options[0].get("name", ""))
         options = list(options[0].get("options") or [])
         name = name if sub == OWN_SUBCOMMAND else f"{name} {sub}"
+    return name, options
+
+
+def command_line(data: Mapping[str, Any], find: Callable[[str], Command | None]
+                 ) -> tuple[Command, str] | None:
+    """The core command and its text line (without prefix) for an interaction's data.
+
+    ``find`` looks a command up by name (the registry's ``get``).
+    """
+    name, options = _unwrap(data)
     command = find(name)
     if command is None:
         return None
@@ -175,12 +181,7 @@ def _takes_rest(arg: Arg) -> bool:
 
 def focused_option(data: Mapping[str, Any]) -> tuple[str, str, str] | None:
     """(command name, option name, typed text) of an autocomplete interaction."""
-    name = str(data.get("name", ""))
-    options: list[Mapping[str, Any]] = list(data.get("options") or [])
-    if options and options[0].get("type") == SUB_COMMAND:
-        sub = str(options[0].get("name", ""))
-        options = list(options[0].get("options") or [])
-        name = name if sub == OWN_SUBCOMMAND else f"{name} {sub}"
+    name, options = _unwrap(data)
     for option in options:
         if option.get("focused"):
             return name, str(option.get("name")), str(option.get("value") or "")
