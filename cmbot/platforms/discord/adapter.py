@@ -396,6 +396,8 @@ class DiscordAdapter(PlatformAdapter):
             else False)
         view = await self._view(buttons)
         pending = self._pending.get(reply_to.id) if reply_to is not None else None
+        if pending is not None and time.monotonic() - pending.started > FOLLOWUP_LIFETIME:
+            pending = None  # too late for a follow-up: post in the channel instead
         try:
             if pending is not None:
                 return await pending.send(text, view=view, allowed=allowed,
