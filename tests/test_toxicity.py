@@ -115,8 +115,11 @@ async def test_review_decisions_are_recorded_and_allowed_text_is_not_flagged_aga
 async def test_flag_allow_always_adds_the_term_to_the_channel_allowlist(cmbot_harness):
     h = await cmbot_harness(_config())
     await h.say("this boss is a loser", user="a")
+    await h.say("what a loser move by the boss", user="c")  # scored once, before
     await h.say("!flag allow 1 --always", **MOD)
-    assert await h.say("what a loser move by the boss", user="b") == []
+    assert await h.say("what a loser move by the boss", user="b") == [], "not a stale score"
+    elsewhere = await h.say("what a loser move by the boss", user="d", channel="otherchan")
+    assert elsewhere == [] and h.last.verdict is not None, "other channels keep the rule"
 
 
 async def test_flag_timeout_times_out_and_deletes(cmbot_harness):

@@ -109,29 +109,31 @@ def cmbot_migrations() -> list[str]:
 
 
 class RecentAssessments:
-    """An LRU of (channel, text, permitted link) -> Assessment: half of real Twitch chat
-    repeats a line seen in the same channel shortly before (emotes, "W", copypasta)."""
+    """An LRU of (configuration, text, permitted link) -> Assessment. The same line under
+    the same scoring settings and allowlist always gets the same assessment, and half of
+    real Twitch chat repeats one of the previous thousand lines (emotes, "W", copypasta)."""
 
     SIZE = 4096
 
     def __init__(self) -> None:
-        self._items: OrderedDict[tuple[str, str, bool], Assessment] = OrderedDict()
+        self._items: OrderedDict[tuple[int, str, bool], Assessment] = OrderedDict()
 
-    def get(self, channel: str, text: str, permit: bool) -> Assessment | None:
-        key = (channel, text, permit)
+    def get(self, config: int, text: str, permit: bool) -> Assessment | None:
+        key = (config, text, permit)
         found = self._items.get(key)
         if found is not None:
             self._items.move_to_end(key)
         return found
 
-    def put(self, channel: str, text: str, permit: bool, result: Assessment) -> None:
-        self._items[(channel, text, permit)] = result
+    def put(self, config: int, text: str, permit: bool, result: Assessment) -> None:
+        self._items[(config, text, permit)] = result
         if len(self._items) > self.SIZE:
             self._items.popitem(last=False)
 
-    def forget(self, channel: str) -> None:
-        for key in [k for k in self._items if k[0] == channel]:
-            del self._items[key]
+
+def _frozen(settings: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
+    return tuple(sorted((k, tuple(v) if isinstance(v, list) else v)
+                        for k, v in settings.items()))
 
 
 class ToxState:
@@ -145,11 +147,24 @@ class ToxState:
         self.notices: dict[str, deque[float]] = {}
         self.held: dict[str, int] = {}
         self.recent = RecentAssessments()
+        self.configs: dict[tuple[Any, ...], int] = {}
+        self.channel_configs: dict[str, int] = {}
+
+    def config_of(self, ctx: Context, allowed_terms: set[str]) -> int:
+        """A small id for the channel's scoring configuration (settings, allowed terms,
+        patterns): channels configured alike share cached assessments."""
+        found = self.channel_configs.get(ctx.channel.key)
+        if found is None:
+            fingerprint = (_frozen(ctx.settings), frozenset(allowed_terms),
+                           tuple(p.pattern for p in self.patterns_for(ctx)))
+            found = self.configs.setdefault(fingerprint, len(self.configs))
+            self.channel_configs[ctx.channel.key] = found
+        return found
 
     def forget_channel(self, channel: str) -> None:
-        """The channel's allowlist changed: re-read it and re-score its lines."""
+        """The channel's allowlist changed: re-read it and score its lines again."""
         self.allowed.pop(channel, None)
-        self.recent.forget(channel)
+        self.channel_configs.pop(channel, None)
 
     async def allowed_for(self, channel: str) -> dict[str, set[str]]:
         if channel not in self.allowed:
@@ -247,12 +262,13 @@ async def cmbot_moderate(ctx: Context, message: Message) -> Verdict | None:
     permit = state.permits.get(permit_key, 0.0) > now
     if permit and links(message.text, settings["link_allowlist"]) is not None:
         state.permits.pop(permit_key, None)  # a permit covers one link
-    result = state.recent.get(ctx.channel.key, message.text, permit)
+    terms = allowed.get("term", set())
+    config = state.config_of(ctx, terms)
+    result = state.recent.get(config, message.text, permit)
     if result is None:
-        result = assess(message.text, settings,
-                        allowed_terms=frozenset(allowed.get("term", ())),
+        result = assess(message.text, settings, allowed_terms=frozenset(terms),
                         patterns=state.patterns_for(ctx), permitted_link=permit)
-        state.recent.put(ctx.channel.key, message.text, permit, result)
+        state.recent.put(config, message.text, permit, result)
     if result.normalised in allowed.get("text", ()):
         result = type(result)(None, result.score, result.normalised)
     # Many viewers typing the same !command (a poll's "!vote 2") is chat working as
