@@ -59,8 +59,8 @@ async def running(tmp_path: Path, fake: FakeTwitch):
         path.write_text(CONFIG.format(extra=extra))
         config = load_config(path)
         bot = Bot(config, adapters=[TwitchAdapter(config["twitch"])])
-        await bot.start()
         bots.append(bot)
+        await bot.start()
         return bot
 
     yield make
@@ -269,3 +269,9 @@ async def test_help_and_events_work_from_twitch_chat(running, fake):
     await fake.chat("mychannel", "viewervic", "!next")
     await fake.wait_for(lambda: len(fake.texts()) >= 3)
     assert "Finale" in fake.texts()[-1]
+
+
+async def test_wrong_app_credentials_stop_start_up_with_the_fix(running, monkeypatch):
+    monkeypatch.setenv("CMBOT_TEST_TWITCH_SECRET", "wrong")
+    with pytest.raises(RuntimeError, match="client_id and client_secret"):
+        await running()

@@ -183,6 +183,8 @@ class FakeTwitch(LocalServer):
         self._record(request, None)
         if path == "token":
             grant = request.query.get("grant_type")
+            if grant == "client_credentials" and request.query.get("client_secret") != "secret":
+                return _json({"status": 403, "message": "invalid client secret"}, 403)
             if grant == "client_credentials":
                 return _json({"access_token": self.app_token, "expires_in": 5000000,
                               "token_type": "bearer"})
