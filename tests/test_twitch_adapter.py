@@ -275,3 +275,30 @@ async def test_wrong_app_credentials_stop_start_up_with_the_fix(running, monkeyp
     monkeypatch.setenv("CMBOT_TEST_TWITCH_SECRET", "wrong")
     with pytest.raises(RuntimeError, match="client_id and client_secret"):
         await running()
+
+
+async def test_more_channels_than_one_connection_allows_are_reported(tmp_path, monkeypatch):
+    channels = {f"chan{i}": str(10_000 + i) for i in range(303)}
+    server = FakeTwitch(channels)
+    await server.start()
+    server.patch(monkeypatch)
+    for key, value in (("ID", "cid"), ("SECRET", "secret"), ("TOKEN", "user-token"),
+                       ("REFRESH", "refresh-1")):
+        monkeypatch.setenv(f"CMBOT_TEST_TWITCH_{key}", value)
+    path = tmp_path / "bot.toml"
+    path.write_text(CONFIG.format(extra="").replace(
+        'channels = ["mychannel", "otherchannel"]',
+        "channels = [" + ", ".join(f'"{c}"' for c in channels) + "]"))
+    config = load_config(path)
+    adapter = TwitchAdapter(config["twitch"])
+    bot = Bot(config, adapters=[adapter])
+    try:
+        await bot.start()
+        assert len(adapter.subscribed) == 300  # fetched 100 logins per request
+        assert len(server.helix("GET", "users")) == 4
+        assert "300 chat subscriptions" in adapter.failed["chan302"]
+        await server.chat("chan299", "viewervic", "!faq list")
+        await server.wait_for(lambda: server.texts("chan299"))
+    finally:
+        await bot.stop()
+        await server.close()

@@ -44,6 +44,7 @@ class _NoStarletteHint(logging.Filter):
 logging.getLogger("twitchio.client").addFilter(_NoStarletteHint())
 
 MAX_TIMEOUT = 1_209_600  # two weeks, Helix's limit
+MAX_CHANNELS = 300  # chat subscriptions per EventSub websocket
 BOT_SCOPES = ("user:read:chat", "user:write:chat", "user:bot",
               "moderator:manage:chat_messages", "moderator:manage:banned_users",
               "moderator:manage:warnings")
@@ -220,6 +221,15 @@ class TwitchAdapter(PlatformAdapter):
                 self.failed[login] = fix
                 log.error("cannot read chat in #%s: %s", login, fix)
                 continue
+            except ValueError:  # twitchio: no websocket has room for another subscription
+                for rest in logins[logins.index(login):]:
+                    self.failed[rest] = (f"over {MAX_CHANNELS} channels: Twitch allows "
+                                         f"{MAX_CHANNELS} chat subscriptions per connection; "
+                                         f"run a second bot process for the others")
+                log.error("joined %d Twitch channels; %d more were not joined (Twitch allows "
+                          "%d per connection)", len(self.subscribed),
+                          len(logins) - logins.index(login), MAX_CHANNELS)
+                return
             self.subscribed.append(login)
 
     async def stop(self) -> None:
