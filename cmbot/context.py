@@ -77,7 +77,7 @@ class Context:
         return await self.bot.send(self.channel, reply.text, buttons=reply.buttons,
                                    reply_to=self.message, priority=priority,
                                    mention=self.user if reply.mention else None,
-                                   ephemeral=reply.ephemeral)
+                                   ephemeral=reply.ephemeral, file=reply.file)
 
     async def send(self, text: str, *, channel: Channel | None = None,
                    buttons: tuple[Button, ...] = (),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 
 class Platform(enum.StrEnum):
@@ -165,6 +166,8 @@ class Reply:
     mention: bool = False
     buttons: tuple[Button, ...] = ()
     ephemeral: bool = False
+    file: Path | None = None
+    """A file to attach where the platform can (Discord); the text should name it too."""
 
 
 class Action(enum.IntEnum):

@@ -8,6 +8,7 @@ import dataclasses
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 from .clock import Clock
@@ -256,7 +257,8 @@ class Bot:
 
     async def send(self, channel: Channel, text: str, *, buttons: Sequence[Button] = (),
                    reply_to: Message | None = None, priority: Priority = Priority.NORMAL,
-                   mention: User | None = None, ephemeral: bool = False) -> str | None:
+                   mention: User | None = None, ephemeral: bool = False,
+                   file: Path | None = None) -> str | None:
         """Send through the channel's rate limit; cleaned, cut, mentions neutralised.
 
         Returns the sent id, or None if the message was queued or dropped.
@@ -278,7 +280,7 @@ class Bot:
             try:
                 return await adapter.send(channel, text, buttons=tuple(buttons),
                                           reply_to=reply_to, mention=mention,
-                                          ephemeral=ephemeral)
+                                          ephemeral=ephemeral, file=file)
             except Exception:  # noqa: BLE001 - an adapter error never reaches plugins
                 log.exception("sending to %s failed", channel.key)
                 return None

@@ -343,3 +343,15 @@ async def test_missing_message_content_intent_says_how_to_fix_it(tmp_path, fake)
         await run.start()
     assert "message_content = false" in str(error.value)
     await run.stop()
+
+
+async def test_exports_are_attached_on_discord(running, fake):
+    await running()
+    iid = await fake.interact("general", **MOD, data=slash(
+        "faq", "add", key="discord", answer="Join us at discord.gg/fake"))
+    await fake.wait_for(lambda: replies_to(fake, iid))
+    iid = await fake.interact("general", **MOD, data=slash("faq", "export", format="csv"))
+    reply = (await fake.wait_for(lambda: replies_to(fake, iid)))[0]
+    assert reply["content"].startswith("✓ exported 1 entries")
+    [(name, content)] = reply["files"]
+    assert name.endswith(".csv") and b"discord.gg/fake" in content

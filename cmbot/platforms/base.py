@@ -7,6 +7,7 @@ import asyncio
 import enum
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..model import Button, Channel, Message, Platform, User
@@ -27,6 +28,7 @@ class Capability(enum.StrEnum):
     SLASH_COMMANDS = "slash_commands"
     NATIVE_EVENTS = "native_events"
     WARN = "warn"
+    FILES = "files"
 
 
 class InFlight:
@@ -73,11 +75,12 @@ class PlatformAdapter(ABC):
     @abstractmethod
     async def send(self, channel: Channel, text: str, *, buttons: Sequence[Button] = (),
                    reply_to: Message | None = None, mention: User | None = None,
-                   ephemeral: bool = False) -> str | None:
+                   ephemeral: bool = False, file: Path | None = None) -> str | None:
         """Post text (already cleaned and cut by the core); return the new message id.
 
         ``ephemeral`` asks for a reply only ``reply_to``'s author sees, where the platform
-        can (a Discord interaction); elsewhere it is an ordinary reply."""
+        can (a Discord interaction); elsewhere it is an ordinary reply. ``file`` is attached
+        where the platform can (Capability.FILES)."""
 
     async def delete(self, message: Message) -> bool:
         """Remove a message. Return False where it is not possible."""

@@ -6,6 +6,7 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..model import Button, Channel, Message, Platform, Role, User
@@ -17,7 +18,8 @@ if TYPE_CHECKING:
 CAPABILITIES = {
     Platform.DISCORD: frozenset({Capability.BUTTONS, Capability.DELETE, Capability.TIMEOUT,
                                  Capability.BAN, Capability.EPHEMERAL,
-                                 Capability.SLASH_COMMANDS, Capability.NATIVE_EVENTS}),
+                                 Capability.SLASH_COMMANDS, Capability.NATIVE_EVENTS,
+                                 Capability.FILES}),
     Platform.TWITCH: frozenset({Capability.DELETE, Capability.TIMEOUT, Capability.BAN}),
     Platform.CONSOLE: frozenset({Capability.DELETE, Capability.TIMEOUT}),
     Platform.FAKE: frozenset({Capability.DELETE, Capability.TIMEOUT}),
@@ -40,6 +42,7 @@ class Sent:
     reason: str = ""
     at: float = 0.0
     ephemeral: bool = False
+    file: Path | None = None
 
     def __str__(self) -> str:
         return format_action(self)
@@ -91,12 +94,13 @@ class FakePlatform(PlatformAdapter):
 
     async def send(self, channel: Channel, text: str, *, buttons: Sequence[Button] = (),
                    reply_to: Message | None = None, mention: User | None = None,
-                   ephemeral: bool = False) -> str | None:
+                   ephemeral: bool = False, file: Path | None = None) -> str | None:
         msg_id = f"out{next(self._ids)}"
         private = ephemeral and reply_to is not None and reply_to.interactive
         self.record(Sent("send", self.platform, channel, text, msg_id, tuple(buttons),
                          reply_to.id if reply_to else None, at=self._now(),
-                         ephemeral=private))
+                         ephemeral=private,
+                         file=file if Capability.FILES in self.capabilities else None))
         return msg_id
 
     async def delete(self, message: Message) -> bool:

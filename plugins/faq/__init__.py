@@ -443,10 +443,10 @@ async def _test(ctx: Context, text: str) -> str:
     return f"no answer: best {detail}{filtered}"
 
 
-async def _export(ctx: Context, format: str | None = None) -> str:  # noqa: A002
+async def _export(ctx: Context, format: str | None = None) -> Reply:  # noqa: A002
     entries = await _state(ctx.bot).store.full_entries(ctx.scope)
     path = transfer.export_file(ctx, entries, format or "toml")
-    return f"✓ exported {len(entries)} entries to {path}"
+    return Reply(f"✓ exported {len(entries)} entries to {path}", file=path)
 
 
 async def _import(ctx: Context, file: str) -> str:

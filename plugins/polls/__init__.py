@@ -327,7 +327,7 @@ def _export_dir(ctx: Context) -> Path:
     return folder
 
 
-async def _export(ctx: Context, id: int | None = None) -> str:
+async def _export(ctx: Context, id: int | None = None) -> Reply:
     poll = await _find(ctx, id)
     rows = await _state(ctx.bot).store.votes(poll.id)
     buffer = io.StringIO()
@@ -340,7 +340,7 @@ async def _export(ctx: Context, id: int | None = None) -> str:
                          stamp] + ([] if poll.anonymous else [row["voter_name"]]))
     path = _export_dir(ctx) / f"poll-{poll.id}.csv"
     path.write_text(buffer.getvalue(), encoding="utf-8")
-    return f"✓ exported {len(rows)} vote(s) of poll #{poll.id} to {path}"
+    return Reply(f"✓ exported {len(rows)} vote(s) of poll #{poll.id} to {path}", file=path)
 
 
 # --- feedback -------------------------------------------------------------------------
@@ -370,7 +370,7 @@ async def _summary(ctx: Context, since: float | None = None) -> str:
     return fb.render(summary, format_duration(seconds))
 
 
-async def _feedback_export(ctx: Context, since: float | None = None) -> str:
+async def _feedback_export(ctx: Context, since: float | None = None) -> Reply:
     seconds = since or 3650 * 86400.0
     rows = await _state(ctx.bot).store.feedback_since(ctx.scope,
                                                       ctx.bot.clock.time() - seconds)
@@ -384,7 +384,7 @@ async def _feedback_export(ctx: Context, since: float | None = None) -> str:
     name = re.sub(r"[^\w.-]+", "-", ctx.scope).strip("-")
     path = _export_dir(ctx) / f"feedback-{name}.csv"
     path.write_text(buffer.getvalue(), encoding="utf-8")
-    return f"✓ exported {len(rows)} feedback comment(s) to {path}"
+    return Reply(f"✓ exported {len(rows)} feedback comment(s) to {path}", file=path)
 
 
 @hookimpl

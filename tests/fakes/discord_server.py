@@ -228,6 +228,7 @@ class FakeDiscord(LocalServer):
             data["webhook_id"] = str(APP_ID)
         self.messages.append({**data, "allowed_mentions": body.get("allowed_mentions"),
                               "message_reference": body.get("message_reference"),
+                              "files": body.get("attachments_sent", []),
                               "webhook": webhook, **record})
         self.sent_event.set()
         return data
@@ -235,9 +236,16 @@ class FakeDiscord(LocalServer):
     async def _rest(self, request: web.Request) -> web.Response:
         path = "/" + request.match_info["tail"]
         body: Any = None
+        files: list[tuple[str, bytes]] = []
         if request.can_read_body:
             if request.content_type == "application/json":
                 body = await request.json()
+            elif request.content_type.startswith("multipart/"):  # a message with files
+                form = await request.post()
+                body = json.loads(str(form["payload_json"]))
+                files = [(f.filename, f.file.read()) for k, f in form.items()
+                         if k.startswith("files[")]
+                body["attachments_sent"] = files
             else:
                 body = await request.read()
         call = Call(request.method, path, body)
@@ -267,7 +275,8 @@ class FakeDiscord(LocalServer):
         if parts[0] == "interactions" and parts[-1] == "callback":
             iid = parts[1]
             kind = body.get("type") if isinstance(body, dict) else None
-            data = (body or {}).get("data") or {}
+            data = {**((body or {}).get("data") or {}),
+                    "attachments_sent": (body or {}).get("attachments_sent", [])}
             result: dict[str, Any] = {"interaction": {"id": iid, "type": 2}}
             if kind == 4:
                 msg = self._message(str(CHANNELS["general"]), data, webhook=True,
@@ -320,4 +329,4 @@ class FakeDiscord(LocalServer):
 
 
 _RECORD_ONLY = {"allowed_mentions", "message_reference", "webhook", "interaction_id",
-                "followup_token"}
+                "followup_token", "files"}

@@ -12,10 +12,12 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import hashlib
+import io
 import logging
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -59,6 +61,19 @@ def invite_url(application_id: int | str) -> str:
             f"&scope=bot+applications.commands&permissions={PERMISSIONS_NEEDED.value}")
 
 
+MAX_FILE_BYTES = 8 * 1024 * 1024  # what every server accepts
+
+
+def _attachment(path: Path | None) -> discord.File | None:
+    """An export to attach, if it exists and fits Discord's smallest upload limit."""
+    if path is None or not path.is_file():
+        return None
+    if path.stat().st_size > MAX_FILE_BYTES:
+        log.warning("%s is over 8 MB; not attached (the reply names its path)", path.name)
+        return None
+    return discord.File(io.BytesIO(path.read_bytes()), filename=path.name)  # no open fd
+
+
 class _Client(discord.Client):
     def __init__(self, adapter: DiscordAdapter, **options: Any) -> None:
         super().__init__(**options)
@@ -82,7 +97,7 @@ class DiscordAdapter(PlatformAdapter):
     platform = Platform.DISCORD
     capabilities = frozenset({Capability.BUTTONS, Capability.DELETE, Capability.TIMEOUT,
                               Capability.BAN, Capability.EPHEMERAL, Capability.SLASH_COMMANDS,
-                              Capability.NATIVE_EVENTS})
+                              Capability.NATIVE_EVENTS, Capability.FILES})
 
     def __init__(self, section: dict[str, Any], *, ready_timeout: float = 60.0,
                  guild_ready_timeout: float = 2.0) -> None:
@@ -387,7 +402,7 @@ class DiscordAdapter(PlatformAdapter):
 
     async def send(self, channel: Channel, text: str, *, buttons: Sequence[Button] = (),
                    reply_to: Message | None = None, mention: User | None = None,
-                   ephemeral: bool = False) -> str | None:
+                   ephemeral: bool = False, file: Path | None = None) -> str | None:
         if self.client is None:
             return None
         allowed = discord.AllowedMentions(
@@ -399,13 +414,16 @@ class DiscordAdapter(PlatformAdapter):
         if pending is not None and time.monotonic() - pending.started > FOLLOWUP_LIFETIME:
             pending = None  # too late for a follow-up: post in the channel instead
         try:
+            attachment = _attachment(file)
             if pending is not None:
                 return await pending.send(text, view=view, allowed=allowed,
-                                          ephemeral=ephemeral)
+                                          ephemeral=ephemeral, file=attachment)
             target = self._messageable(channel)
             kwargs: dict[str, Any] = {"allowed_mentions": allowed}
             if view is not None:
                 kwargs["view"] = view
+            if attachment is not None:
+                kwargs["file"] = attachment
             if reply_to is not None and reply_to.id.isdigit():
                 kwargs["reference"] = discord.MessageReference(
                     message_id=int(reply_to.id), channel_id=int(channel.id),

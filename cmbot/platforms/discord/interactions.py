@@ -25,10 +25,13 @@ class PendingInteraction:
         self._lock = asyncio.Lock()
 
     async def send(self, text: str, *, view: discord.ui.View | None,
-                   allowed: discord.AllowedMentions, ephemeral: bool) -> str:
+                   allowed: discord.AllowedMentions, ephemeral: bool,
+                   file: discord.File | None = None) -> str:
         kwargs: dict[str, Any] = {"allowed_mentions": allowed, "ephemeral": ephemeral}
         if view is not None:
             kwargs["view"] = view
+        if file is not None:
+            kwargs["file"] = file
         async with self._lock:
             response = self.interaction.response
             self.replied = True

@@ -18,6 +18,7 @@ import json
 import logging
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import twitchio
@@ -286,7 +287,7 @@ class TwitchAdapter(PlatformAdapter):
 
     async def send(self, channel: Channel, text: str, *, buttons: Sequence[Button] = (),
                    reply_to: Message | None = None, mention: User | None = None,
-                   ephemeral: bool = False) -> str | None:
+                   ephemeral: bool = False, file: Path | None = None) -> str | None:
         broadcaster = self._broadcaster(channel)
         if broadcaster is None:
             return None
