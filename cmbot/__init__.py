@@ -12,6 +12,7 @@ from .config import Setting
 from .context import Context
 from .model import (
     Action,
+    Attachment,
     Button,
     Channel,
     Community,
@@ -31,7 +32,8 @@ hookimpl = pluggy.HookimplMarker("cmbot")
 """Marker for plugin hook implementations: ``@hookimpl def cmbot_answer(ctx, message): ...``"""
 
 __all__ = [
-    "Action", "Arg", "Button", "Channel", "Command", "CommandError", "Community", "Context",
+    "Action", "Arg", "Attachment", "Button", "Channel", "Command", "CommandError", "Community",
+    "Context",
     "Message", "Platform", "Priority", "Reply", "Role", "Setting", "Timer", "UsageError", "User",
     "UserRef", "Verdict", "__version__", "hookimpl",
 ]

@@ -12,7 +12,8 @@ from typing import Any
 from .model import Role
 from .timeparse import parse_datetime, parse_duration
 
-ARG_TYPES = ("str", "int", "float", "duration", "datetime", "choice", "user", "text", "bool")
+ARG_TYPES = ("str", "int", "float", "duration", "datetime", "choice", "user", "text", "bool",
+             "file")
 _NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 _QUOTES = {'"': '"', "“": "”", "„": "“", "«": "»"}
 
@@ -41,7 +42,8 @@ class Arg:
     """One command argument.
 
     ``type`` is one of str, int, float, duration (seconds), datetime, choice, user,
-    text (the rest of the line), bool. ``keyword`` arguments are written ``name:value``
+    text (the rest of the line), bool, file (a file name; on Discord an upload, whose
+    bytes arrive in ``ctx.message.attachments``). ``keyword`` arguments are written ``name:value``
     anywhere on the line; ``many`` collects all remaining positional words as a list.
     """
 
@@ -195,7 +197,7 @@ def tokenize(text: str) -> list[Token]:
 
 def _convert(arg: Arg, raw: str, tz: str) -> Any:
     label = f"<{arg.name}>"
-    if arg.type in ("str", "text"):
+    if arg.type in ("str", "text", "file"):
         if not raw.strip():
             raise UsageError(f"{label} must not be empty")
         if arg.max_length is not None and len(raw) > arg.max_length:

@@ -131,6 +131,14 @@ class Community:
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file a user uploaded with a command (a Discord slash-command attachment)."""
+
+    name: str
+    data: bytes = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
 class Message:
     """One chat message, already cleaned of control characters and oversize text."""
 
@@ -144,6 +152,7 @@ class Message:
     truncated: bool = False
     interactive: bool = False
     """Came from a slash command or a button: the adapter can answer privately there."""
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -355,3 +355,20 @@ async def test_exports_are_attached_on_discord(running, fake):
     assert reply["content"].startswith("✓ exported 1 entries")
     [(name, content)] = reply["files"]
     assert name.endswith(".csv") and b"discord.gg/fake" in content
+
+
+async def test_faq_import_takes_an_uploaded_file(running, fake):
+    run = await running()
+    upload = fake.upload("ours.csv", b"key,answer,aliases,phrasings\n"
+                                     b"merch,Shop at example.com/merch,shop,where is the merch\n")
+    data = slash("faq", "import", file=upload["id"])
+    data["options"][0]["options"][0]["type"] = 11
+    data["resolved"] = {"attachments": {upload["id"]: upload}}
+    iid = await fake.interact("general", **MOD, data=data)
+    reply = (await fake.wait_for(lambda: replies_to(fake, iid)))[0]
+    assert reply["content"] == "✓ imported ours.csv: 1 new, 0 updated"
+    rows = await run.bot.storage.fetchall("SELECT key FROM faq_entries")
+    assert [r["key"] for r in rows] == ["merch"]
+    imports = next(o for c in fake.commands if c["name"] == "faq" for o in c["options"]
+                   if o["name"] == "import")
+    assert imports["options"][0]["type"] == 11

@@ -494,5 +494,5 @@ def cmbot_commands() -> list[Command]:
         Command("faq export", "write the FAQ to a TOML or CSV file", _export, role=mod,
                 args=[Arg("format", "choice", required=False, choices=("toml", "csv"))]),
         Command("faq import", "load entries from a TOML or CSV file", _import, role=mod,
-                args=[Arg("file")]),
+                args=[Arg("file", "file", help="a .toml or .csv file (on Discord: upload it)")]),
     ]

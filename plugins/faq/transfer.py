@@ -70,12 +70,19 @@ def read_file(ctx: Context, name: str) -> list[Item]:
     if not FILE_NAME.match(name):
         raise CommandError(f"{name!r}: give a file name ending in .toml or .csv (no folders); "
                            f"files are read from {files_dir(ctx)}")
-    path = files_dir(ctx) / name
-    if not path.is_file():
-        raise CommandError(f"{name}: no such file in {files_dir(ctx)}")
-    if path.stat().st_size > MAX_FILE_BYTES:
-        raise CommandError(f"{name} is larger than {MAX_FILE_BYTES // 1000} KB")
-    text = path.read_text(encoding="utf-8", errors="replace")
+    uploaded = next((a for a in (ctx.message.attachments if ctx.message else ())
+                     if a.name == name), None)
+    if uploaded is not None:
+        if len(uploaded.data) > MAX_FILE_BYTES:
+            raise CommandError(f"{name} is larger than {MAX_FILE_BYTES // 1000} KB")
+        text = uploaded.data.decode("utf-8", errors="replace")
+    else:
+        path = files_dir(ctx) / name
+        if not path.is_file():
+            raise CommandError(f"{name}: no such file in {files_dir(ctx)}")
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise CommandError(f"{name} is larger than {MAX_FILE_BYTES // 1000} KB")
+        text = path.read_text(encoding="utf-8", errors="replace")
     raw: list[dict[str, object]]
     if name.endswith(".toml"):
         try:

@@ -68,13 +68,15 @@ class FakeDiscord(LocalServer):
         self.connected = asyncio.Event()
         self.sent_event = asyncio.Event()
         self.session = "sess-1"
-        self.refuse_intents = False  # close with 4014, as Discord does without the intent
+        self.refuse_intents = False
+        self.uploads: dict[str, bytes] = {}  # close with 4014, as Discord does without the intent
         self.on_request: Callable[[Call], None] | None = None
 
     # --- server ----------------------------------------------------------------------
 
     def routes(self, app: web.Application) -> None:
         app.router.add_get("/gateway", self._gateway)
+        app.router.add_get("/attachments/{id}/{name}", self._attachment)
         app.router.add_route("*", "/api/v10/{tail:.*}", self._rest)
 
     async def close(self) -> None:
@@ -210,6 +212,20 @@ class FakeDiscord(LocalServer):
             payload["message"] = {k: v for k, v in message.items() if k not in _RECORD_ONLY}
         await self.dispatch("INTERACTION_CREATE", payload)
         return iid
+
+    def upload(self, name: str, data: bytes) -> dict[str, Any]:
+        """A file a user attaches to a slash command: its resolved attachment object."""
+        aid = str(next(self.ids))
+        self.uploads[aid] = data
+        url = f"{self.base}/attachments/{aid}/{name}"
+        return {"id": aid, "filename": name, "size": len(data), "url": url, "proxy_url": url,
+                "content_type": "text/plain"}
+
+    async def _attachment(self, request: web.Request) -> web.Response:
+        data = self.uploads.get(request.match_info["id"])
+        if data is None:
+            return web.Response(status=404)
+        return web.Response(body=data)
 
     # --- REST ------------------------------------------------------------------------
 

@@ -24,13 +24,13 @@ import discord
 
 from ...config import Secret
 from ...context import Context
-from ...model import Button, Channel, Message, Platform, User
+from ...model import Attachment, Button, Channel, Message, Platform, User
 from ...safety import clean_inbound
 from ..base import Capability, InFlight, PlatformAdapter
 from ..state import PlatformState
 from .interactions import FOLLOWUP_LIFETIME, PendingInteraction
 from .roles import RoleMap
-from .slash import build_payload, command_line, focused_option, payload_hash
+from .slash import build_payload, command_line, focused_option, payload_hash, uploads
 
 if TYPE_CHECKING:
     from ...commands import Command
@@ -62,6 +62,7 @@ def invite_url(application_id: int | str) -> str:
 
 
 MAX_FILE_BYTES = 8 * 1024 * 1024  # what every server accepts
+MAX_UPLOAD_BYTES = 1024 * 1024  # imports are small text files
 
 
 def _attachment(path: Path | None) -> discord.File | None:
@@ -287,7 +288,18 @@ class DiscordAdapter(PlatformAdapter):
                 ephemeral=True)
             return
         _, line = found
-        await self._run(interaction, line, component=False)
+        attachments = []
+        for upload in uploads(interaction.data or {}):
+            name, size = str(upload.get("filename", "")), int(upload.get("size", 0))
+            if size > MAX_UPLOAD_BYTES:
+                await interaction.response.send_message(
+                    f"✗ {name} is {size // 1000} KB; uploads are limited to "
+                    f"{MAX_UPLOAD_BYTES // 1000} KB", ephemeral=True)
+                return
+            assert self.client is not None
+            data = await self.client.http.get_from_cdn(str(upload.get("url", "")))
+            attachments.append(Attachment(name, data[:MAX_UPLOAD_BYTES]))
+        await self._run(interaction, line, component=False, attachments=tuple(attachments))
 
     async def _button(self, interaction: discord.Interaction) -> None:
         custom_id = str((interaction.data or {}).get("custom_id", ""))
@@ -301,7 +313,7 @@ class DiscordAdapter(PlatformAdapter):
         await self._run(interaction, line, component=True)
 
     async def _run(self, interaction: discord.Interaction, line: str, *,
-                   component: bool) -> None:
+                   component: bool, attachments: tuple[Attachment, ...] = ()) -> None:
         """Run a command line as the interaction's user; the replies answer it."""
         assert self.bot is not None
         prefix = self.bot.config.bot["prefix"]
@@ -310,7 +322,7 @@ class DiscordAdapter(PlatformAdapter):
             "max_inbound_length"]))
         line = text[len(prefix):]
         message = dataclasses.replace(self._interaction_message(interaction, text),
-                                      truncated=truncated)
+                                      truncated=truncated, attachments=attachments)
         pending = PendingInteraction(interaction, time.monotonic(), component)
         self._prune()
         self._pending[message.id] = pending

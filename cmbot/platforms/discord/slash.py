@@ -12,8 +12,9 @@ from ...commands import Arg, Command
 from ...model import Role
 
 # Discord option types
-SUB_COMMAND, STRING, INTEGER, BOOLEAN, USER, NUMBER = 1, 3, 4, 5, 6, 10
-_OPTION_TYPE = {"int": INTEGER, "float": NUMBER, "bool": BOOLEAN, "user": USER}
+SUB_COMMAND, STRING, INTEGER, BOOLEAN, USER, NUMBER, ATTACHMENT = 1, 3, 4, 5, 6, 10, 11
+_OPTION_TYPE = {"int": INTEGER, "float": NUMBER, "bool": BOOLEAN, "user": USER,
+                "file": ATTACHMENT}
 MANAGE_MESSAGES = 1 << 13
 MANAGE_GUILD = 1 << 5
 OWN_SUBCOMMAND = "ask"
@@ -148,6 +149,7 @@ def command_line(data: Mapping[str, Any], find: Callable[[str], Command | None]
         return None
     given = {str(o.get("name")): o.get("value") for o in options}
     users = (data.get("resolved") or {}).get("users") or {}
+    files = (data.get("resolved") or {}).get("attachments") or {}
     words = [command.name]
     for arg in command.args:
         value = given.get(arg.name.lower())
@@ -158,6 +160,8 @@ def command_line(data: Mapping[str, Any], find: Callable[[str], Command | None]
             text = "@" + str(user["username"]) if user.get("username") else f"<@{value}>"
         elif arg.type == "bool":
             text = "yes" if value else "no"
+        elif arg.type == "file":
+            text = str((files.get(str(value)) or {}).get("filename") or value)
         else:
             text = str(value)
         if arg.keyword and arg.many:
@@ -173,6 +177,12 @@ def command_line(data: Mapping[str, Any], find: Callable[[str], Command | None]
         if _takes_rest(arg) and value is not None:
             words.append(" ".join(str(value).split()))
     return command, " ".join(words)
+
+
+def uploads(data: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The attachment objects (filename, size, url) given to a slash command."""
+    files = (data.get("resolved") or {}).get("attachments") or {}
+    return [f for f in files.values() if isinstance(f, Mapping)]
 
 
 def _takes_rest(arg: Arg) -> bool:
