@@ -357,6 +357,15 @@ class Bot:
                             handled=outcome.command is not None or outcome.answered_by is not None)
         return outcome
 
+    async def handle_edit(self, message: Message) -> Verdict | None:
+        """An edited chat message (Discord): moderated again, never run or answered, so
+        editing a slur into an old line does not slip past moderation."""
+        text, truncated = clean_inbound(message.text, int(self.config.bot["max_inbound_length"]))
+        message = dataclasses.replace(message, text=text, truncated=truncated)
+        if self._is_self(message) or not message.text:
+            return None
+        return await self._moderate(message)
+
     async def _observe(self, message: Message, verdict: Verdict | None, handled: bool) -> None:
         await self.hooks.call_all("cmbot_on_message",
                                   self._ctx_factory(message.channel, message, verdict, handled),

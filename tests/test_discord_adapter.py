@@ -372,3 +372,17 @@ async def test_faq_import_takes_an_uploaded_file(running, fake):
     imports = next(o for c in fake.commands if c["name"] == "faq" for o in c["options"]
                    if o["name"] == "import")
     assert imports["options"][0]["type"] == 11
+
+
+async def test_an_edited_message_is_moderated_again_but_never_answered_twice(running, fake):
+    await running()
+    mid = await fake.say("general", 12, "viewervic", "what a great run today")
+    await asyncio.sleep(0.2)
+    assert not fake.channel_texts("mod-log")
+    await fake.edit("general", mid, 12, "viewervic", "what a great run today")  # embed update
+    await asyncio.sleep(0.2)
+    assert not fake.channel_texts("mod-log")
+    await fake.edit("general", mid, 12, "viewervic", "you are a worthless idiot and a loser")
+    notice = (await fake.wait_for(lambda: fake.channel_texts("mod-log")))[0]
+    assert "worthless idiot" in notice
+    assert not fake.channel_texts("general")

@@ -191,6 +191,17 @@ class FakeDiscord(LocalServer):
             "pinned": False, "type": 0, "flags": 0, "components": []})
         return mid
 
+    async def edit(self, channel: str, mid: str, uid: int, name: str, content: str) -> None:
+        """A user edits message ``mid`` (MESSAGE_UPDATE with the whole message)."""
+        member = self.member(uid, name)
+        user = member.pop("user")
+        await self.dispatch("MESSAGE_UPDATE", {
+            "id": mid, "channel_id": str(CHANNELS[channel]), "guild_id": str(GUILD_ID),
+            "author": user, "member": member, "content": content, "timestamp": _now(),
+            "edited_timestamp": _now(), "tts": False, "mention_everyone": False,
+            "mentions": [], "mention_roles": [], "attachments": [], "embeds": [],
+            "pinned": False, "type": 0, "flags": 0, "components": []})
+
     async def interact(self, channel: str, uid: int, name: str, data: dict[str, Any], *,
                        kind: int = 2, mod: bool = False, message: dict | None = None) -> str:
         """A user runs a slash command (kind 2), presses a button (3) or types in an

@@ -15,6 +15,7 @@ import hashlib
 import io
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -63,6 +64,7 @@ def invite_url(application_id: int | str) -> str:
 
 MAX_FILE_BYTES = 8 * 1024 * 1024  # what every server accepts
 MAX_UPLOAD_BYTES = 1024 * 1024  # imports are small text files
+SEEN_MESSAGES = 4096  # recent message texts, to tell a real edit from an embed update
 
 
 def _attachment(path: Path | None) -> discord.File | None:
@@ -86,6 +88,10 @@ class _Client(discord.Client):
     async def on_message(self, message: discord.Message) -> None:
         with self.adapter._inflight:
             await self.adapter._on_message(message)
+
+    async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
+        with self.adapter._inflight:
+            await self.adapter._on_message(payload.message, edited=True)
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         with self.adapter._inflight:
@@ -122,6 +128,7 @@ class DiscordAdapter(PlatformAdapter):
         self._task: asyncio.Task[None] | None = None
         self.commands_synced = 0
         self._inflight = InFlight()
+        self._seen: OrderedDict[int, int] = OrderedDict()  # message id -> hash of its text
 
     # --- lifecycle -------------------------------------------------------------------
 
@@ -240,7 +247,7 @@ class DiscordAdapter(PlatformAdapter):
         return User(Platform.DISCORD, str(member.id), member.name, member.display_name,
                     self.roles.role_of(member, permissions), is_bot=member.bot)
 
-    async def _on_message(self, message: discord.Message) -> None:
+    async def _on_message(self, message: discord.Message, *, edited: bool = False) -> None:
         if self.bot is None or not self._serves(message.guild):
             return  # direct messages are not served: commands are per server
         if self.client is not None and self.client.user is not None \
@@ -248,6 +255,13 @@ class DiscordAdapter(PlatformAdapter):
             return
         if message.type not in (discord.MessageType.default, discord.MessageType.reply):
             return
+        digest = hash(message.content)
+        if edited and self._seen.get(message.id) == digest:
+            return  # an embed resolving, a pin...: the text did not change
+        self._seen[message.id] = digest
+        self._seen.move_to_end(message.id)
+        if len(self._seen) > SEEN_MESSAGES:
+            self._seen.popitem(last=False)
         permissions = None
         if isinstance(message.author, discord.Member) and hasattr(message.channel,
                                                                    "permissions_for"):
@@ -256,7 +270,10 @@ class DiscordAdapter(PlatformAdapter):
         core = Message(str(message.id), Platform.DISCORD, self._channel(message.channel),
                        self._user(message.author, permissions), message.content,
                        message.created_at, reply_to=str(reply_to) if reply_to else None)
-        await self.bot.handle_message(core)
+        if edited:
+            await self.bot.handle_edit(core)
+        else:
+            await self.bot.handle_message(core)
 
     async def _on_interaction(self, interaction: discord.Interaction) -> None:
         if self.bot is None or not self._serves(interaction.guild):
