@@ -302,7 +302,8 @@ async def test_stream_hype_chatter_is_not_answered_but_schedule_questions_are(cm
         await h.say(line, role=Role.MODERATOR, user="mod")
     h.clear()
     for line in ("WW STREAM PIECE", "W stream chat", "last stream gg", "stream it bro",
-                 "great stream today everyone", "WWW STREAM LETS GOOO"):
+                 "great stream today everyone", "WWW STREAM LETS GOOO",
+                 "when is the next stream clip https://clips.twitch.tv/abc"):
         assert await h.say(line) == [], f"answered chatter: {line!r}"
         await h.advance(2)
     answered = await h.say("hey when is the next stream?")

@@ -30,6 +30,7 @@ SEMANTIC_THRESHOLD = 0.38  # chosen on CLINC150 dev val+test (unseen intents are
 MODEL_ID = "all-MiniLM-L6-v2-int8"
 _VARIABLE = re.compile(r"\{(\w+)\}")
 _WORDS = re.compile(r"[^\W\d_]{2,}")
+_LINK = re.compile(r"https?://|www\.|\b[\w-]+\.(?:gg|com|tv|net|org|io|ly)/", re.IGNORECASE)
 _QUESTION_START = re.compile(
     r"^(what|whats|what's|when|where|who|whom|why|how|which|is|are|was|were|do|does|did|"
     r"can|could|will|would|should|shall|may|any|anyone|is there)\b", re.IGNORECASE)
@@ -229,7 +230,10 @@ async def _answer_text(ctx: Context, state: FaqState, entry: Entry) -> str:
 
 
 def looks_like_question(text: str, min_words: int) -> bool:
-    """Cheap filter that keeps the matcher off emote spam and one-word chatter."""
+    """Cheap filter that keeps the matcher off emote spam, one-word chatter and lines that
+    carry a link (clip shares and promotions state things; they do not ask)."""
+    if _LINK.search(text):
+        return False
     words = _WORDS.findall(text)
     if len(words) >= min_words:
         return True
