@@ -319,6 +319,12 @@ def parse_config(raw: Mapping[str, Any], path: str | Path = "<config>") -> Confi
             if not _valid_ref(ref):
                 problems.append(f"[communities.{cname}] channel {ref!r} is not platform:name. "
                                 f"Fix: write \"twitch:mychannel\" or \"discord:general\"")
+        for key in ("mod_channels", "announce_channels"):
+            for ref in values[key]:
+                if ref.endswith(":*"):
+                    problems.append(f"[communities.{cname}] {key}: {ref!r} names every "
+                                    f"channel; the bot posts there, so name each one. Fix: "
+                                    f"\"discord:mod-log\"")
         try:
             get_zone(values["timezone"])
         except ValueError as exc:
@@ -326,7 +332,8 @@ def parse_config(raw: Mapping[str, Any], path: str | Path = "<config>") -> Confi
         communities.append(Community(
             name=cname, channels=tuple(values["channels"]),
             mod_channels=tuple(values["mod_channels"]),
-            announce_channels=tuple(values["announce_channels"] or values["channels"]),
+            announce_channels=tuple(values["announce_channels"] or
+                                    [c for c in values["channels"] if not c.endswith(":*")]),
             timezone=values["timezone"]))
 
     permissions: dict[str, Role] = {}

@@ -105,12 +105,13 @@ class Channel:
         return cls(Platform(data["platform"]), data["id"], data["name"])
 
     def matches(self, ref: str) -> bool:
-        """True if a config reference like ``twitch:mychannel`` or ``discord:1234`` names it."""
+        """True if a config reference like ``twitch:mychannel`` or ``discord:1234`` names it
+        (``discord:*``: every channel on that platform)."""
         platform, _, rest = ref.partition(":")
         if platform != self.platform.value:
             return False
         rest = rest.lstrip("#").lower()
-        return rest in (self.id.lower(), self.name.lower())
+        return rest == "*" or rest in (self.id.lower(), self.name.lower())
 
 
 @dataclass(frozen=True, slots=True)

@@ -142,3 +142,21 @@ def test_the_example_config_documents_every_key_and_its_defaults_are_valid(tmp_p
     path.write_text(uncommented.replace('database = "cmbot.db"',
                                         f'database = "{tmp_path / "x.db"}"'))
     Bot(load_config(path))  # every documented default is accepted
+
+
+def test_a_community_can_take_every_discord_channel_but_only_post_to_named_ones(tmp_path):
+    from cmbot.config import ConfigError, load_config
+    from cmbot.model import Channel, Platform
+
+    path = tmp_path / "bot.toml"
+    path.write_text('[communities.main]\nchannels = ["twitch:mychannel", "discord:*"]\n'
+                    'mod_channels = ["discord:mod-log"]\n')
+    config = load_config(path)
+    [community] = config.communities
+    assert community.contains(Channel(Platform.DISCORD, "123", "off-topic"))
+    assert not community.contains(Channel(Platform.TWITCH, "9", "otherchannel"))
+    assert community.announce_channels == ("twitch:mychannel",)
+    path.write_text('[communities.main]\nchannels = ["discord:*"]\n'
+                    'mod_channels = ["discord:*"]\n')
+    with pytest.raises(ConfigError, match="names every channel"):
+        load_config(path)

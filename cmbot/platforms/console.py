@@ -56,7 +56,7 @@ class ConsoleSession:
         for community in bot.config.communities:
             for ref in reversed(community.channels):
                 platform, _, name = ref.partition(":")
-                if platform in ("twitch", "discord"):
+                if platform in ("twitch", "discord") and name != "*":
                     self.channels[Platform(platform)] = name.lstrip("#")
         self.done = False
 
