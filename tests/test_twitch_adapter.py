@@ -302,3 +302,15 @@ async def test_more_channels_than_one_connection_allows_are_reported(tmp_path, m
     finally:
         await bot.stop()
         await server.close()
+
+
+async def test_a_429_on_send_is_logged_and_the_bot_keeps_going(running, fake, caplog):
+    await running()
+    fake.rate_limit_next_send = True
+    with caplog.at_level(logging.WARNING, logger="cmbot.twitch"):
+        await fake.chat("mychannel", "viewervic", "!faq list")
+        await fake.wait_for(lambda: [r for r in caplog.records if "rate-limited" in
+                                     r.getMessage()])
+    assert fake.texts() == []
+    await fake.chat("mychannel", "otherviewer", "!help")
+    await fake.wait_for(lambda: fake.texts())

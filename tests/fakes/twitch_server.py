@@ -58,6 +58,7 @@ class FakeTwitch(LocalServer):
         self.scopes = list(SCOPES)
         self.subscribe_status = 202
         self.reject_next_send: str | None = None
+        self.rate_limit_next_send = False
         self.ids = itertools.count(1)
         self.on_send: Callable[[Call], None] | None = None
 
@@ -239,6 +240,10 @@ class FakeTwitch(LocalServer):
         if path == "chat/messages" and method == "POST":
             if self.on_send is not None:
                 self.on_send(call)
+            if self.rate_limit_next_send:
+                self.rate_limit_next_send = False
+                return _json({"error": "Too Many Requests", "status": 429,
+                              "message": "rate limited"}, 429)
             if self.reject_next_send:
                 code, self.reject_next_send = self.reject_next_send, None
                 return _json({"data": [{"message_id": "", "is_sent": False, "drop_reason": {
