@@ -273,6 +273,13 @@ async def test_missing_permissions_are_logged_once_and_never_crash(running, fake
     problems = [r for r in caplog.records if "missing permissions" in r.getMessage()]
     assert len(problems) == 1
     assert "Send Messages" in problems[0].getMessage()
+    fake.deleted_channels.add(CHANNELS["announcements"])
+    gone = run.adapter.channel("announcements")
+    with caplog.at_level(logging.ERROR, logger="cmbot.discord"):
+        for _ in range(3):
+            assert await run.bot.send(gone, "hello") is None
+    problems = [r for r in caplog.records if "no longer exists" in r.getMessage()]
+    assert len(problems) == 1 and "remove it from the config" in problems[0].getMessage()
 
 
 async def test_gateway_message_to_reply_latency(running, fake):

@@ -65,6 +65,7 @@ class FakeDiscord(LocalServer):
         self.seq = 0
         self.ids = itertools.count(900_000)
         self.forbidden_channels: set[int] = set()
+        self.deleted_channels: set[int] = set()
         self.connected = asyncio.Event()
         self.sent_event = asyncio.Event()
         self.session = "sess-1"
@@ -291,6 +292,8 @@ class FakeDiscord(LocalServer):
         if parts[0] == "channels" and len(parts) >= 3 and parts[2] == "messages":
             if int(parts[1]) in self.forbidden_channels:
                 return _json({"message": "Missing Permissions", "code": 50013}, 403)
+            if int(parts[1]) in self.deleted_channels:
+                return _json({"message": "Unknown Channel", "code": 10003}, 404)
             if method == "POST":
                 return _json(self._message(parts[1], body or {}))
             if method == "DELETE":
