@@ -314,3 +314,9 @@ async def test_a_429_on_send_is_logged_and_the_bot_keeps_going(running, fake, ca
     assert fake.texts() == []
     await fake.chat("mychannel", "otherviewer", "!help")
     await fake.wait_for(lambda: fake.texts())
+
+
+async def test_no_token_anywhere_says_to_run_twitch_auth(running, monkeypatch):
+    monkeypatch.setenv("CMBOT_TEST_TWITCH_TOKEN", "")
+    with pytest.raises(RuntimeError, match="cmbot twitch-auth"):
+        await running()

@@ -133,19 +133,22 @@ class TwitchAdapter(PlatformAdapter):
                               client_secret=self._client_secret,
                               bot_id=self.bot_id or None, fetch_client_user=False)
         try:
-            await self.client.login(load_tokens=False, save_tokens=False)
+            try:
+                await self.client.login(load_tokens=False, save_tokens=False)
+            except twitchio.HTTPException as exc:
+                raise RuntimeError(f"Twitch refused the app credentials ({exc.status}). Fix: "
+                                   f"check [twitch] client_id and client_secret") from None
             user_id = await self._add_user_token()
-        except twitchio.HTTPException as exc:
+            if self.bot_id and user_id != self.bot_id:
+                raise RuntimeError(f"[twitch] bot_id is {self.bot_id} but the bot token "
+                                   f"belongs to user {user_id}. Fix: set bot_id = "
+                                   f"\"{user_id}\" or use that account's token")
+            self.bot_id = user_id
+            await self._join(self.logins)
+        except BaseException:
             await self.client.close()
-            raise RuntimeError(f"Twitch refused the app credentials ({exc.status}). Fix: check "
-                               f"[twitch] client_id and client_secret") from None
-        if self.bot_id and user_id != self.bot_id:
-            await self.client.close()
-            raise RuntimeError(f"[twitch] bot_id is {self.bot_id} but the bot token belongs to "
-                               f"user {user_id}. Fix: set bot_id = \"{user_id}\" or use that "
-                               f"account's token")
-        self.bot_id = user_id
-        await self._join(self.logins)
+            self.client = None
+            raise
 
     async def _add_user_token(self) -> str:
         """Add the stored (refreshed) token, else the configured one; returns the user id."""
@@ -158,8 +161,9 @@ class TwitchAdapter(PlatformAdapter):
         if self._token:
             candidates.append(("configured", self._token, self._refresh))
         if not candidates:
-            raise RuntimeError("[twitch] bot_token is empty. Fix: run `cmbot twitch-auth` and "
-                               "export the tokens it prints")
+            raise RuntimeError("[twitch] no bot token: none stored and bot_token is empty. "
+                               "Fix: run `cmbot twitch-auth` (it stores the token in the "
+                               "bot's database)")
         for origin, token, refresh in candidates:
             try:
                 validated = await self.client.add_token(token, refresh)
@@ -183,7 +187,7 @@ class TwitchAdapter(PlatformAdapter):
                                  Role.MODERATOR, is_bot=True)
             return str(validated.user_id)
         raise RuntimeError("Twitch refused every bot token (stored and configured). Fix: run "
-                           "`cmbot twitch-auth` and export the new tokens")
+                           "`cmbot twitch-auth` again")
 
     async def _store_tokens(self, user_id: str, token: str, refresh: str) -> None:
         if self.state is None or (self.bot_id and user_id != self.bot_id):
