@@ -159,6 +159,10 @@ class DiscordAdapter(PlatformAdapter):
             await self.client.close()
             raise RuntimeError("Discord refused the bot token. Fix: reset the token in the "
                                "Developer Portal (Bot tab) and export it again") from None
+        except (discord.HTTPException, OSError) as exc:
+            await self.client.close()
+            raise RuntimeError(f"could not log in to Discord ({exc}); check the network and "
+                               f"try again") from None
         self._task = asyncio.create_task(self._connect(), name="cmbot-discord")
         try:
             await asyncio.wait_for(self._ready.wait(), self.ready_timeout)
