@@ -320,3 +320,19 @@ async def test_no_token_anywhere_says_to_run_twitch_auth(running, monkeypatch):
     monkeypatch.setenv("CMBOT_TEST_TWITCH_TOKEN", "")
     with pytest.raises(RuntimeError, match="cmbot twitch-auth"):
         await running()
+
+
+async def test_live_only_timers_post_only_where_the_stream_is_live(running, fake):
+    fake.live = {"mychannel"}
+    bot = await running()
+    adapter = bot.adapters[next(iter(bot.adapters))]
+    assert adapter.is_live(adapter.channel("mychannel")) is True
+    assert adapter.is_live(adapter.channel("otherchannel")) is False
+    for channel in ("mychannel", "otherchannel"):
+        await fake.chat(channel, "streamer", "!timer add socials Follow us! every:1m lines:0 "
+                        "live:yes", badges=("broadcaster",))
+    await fake.wait_for(lambda: len(fake.texts()) == 2)
+    bot.clock.advance(61)
+    await bot.tick()
+    await fake.wait_for(lambda: "Follow us!" in fake.texts("mychannel"))
+    assert "Follow us!" not in fake.texts("otherchannel")

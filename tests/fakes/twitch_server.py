@@ -59,6 +59,7 @@ class FakeTwitch(LocalServer):
         self.subscribe_status = 202
         self.reject_next_send: str | None = None
         self.rate_limit_next_send = False
+        self.live: set[str] = set()  # logins streaming now
         self.ids = itertools.count(1)
         self.on_send: Callable[[Call], None] | None = None
 
@@ -224,6 +225,12 @@ class FakeTwitch(LocalServer):
             found = [(login, self.users[login]) for login in logins if login in self.users]
             found += [(by_id[i], i) for i in ids if i in by_id]
             return _json({"data": [_user(login, uid) for login, uid in found]})
+        if path == "streams":
+            ids = set(request.query.getall("user_id", []))
+            by_id = {v: k for k, v in self.users.items()}
+            return _json({"data": [_stream(by_id[i], i) for i in sorted(ids)
+                                   if i in by_id and by_id[i] in self.live],
+                          "pagination": {}})
         if path == "eventsub/subscriptions" and method == "POST":
             if self.subscribe_status != 202:
                 return _json({"error": "Forbidden", "status": self.subscribe_status,
@@ -276,6 +283,14 @@ class FakeTwitch(LocalServer):
     def helix(self, method: str, path: str) -> list[Call]:
         return [c for c in self.calls if c.method == method and c.path == f"/helix/{path}"]
 
+
+
+def _stream(login: str, uid: str) -> dict[str, Any]:
+    return {"id": f"s{uid}", "user_id": uid, "user_login": login, "user_name": login,
+            "game_id": "1", "game_name": "Just Chatting", "type": "live", "title": "live!",
+            "viewer_count": 42, "started_at": _now(), "language": "en",
+            "thumbnail_url": "https://example.invalid/{width}x{height}.jpg",
+            "tag_ids": [], "tags": [], "is_mature": False}
 
 
 def _user(login: str, uid: str) -> dict[str, Any]:

@@ -14,6 +14,7 @@ own it, and answering it would answer every shared channel at once.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Sequence
@@ -97,7 +98,7 @@ class TwitchAdapter(PlatformAdapter):
     capabilities = frozenset({Capability.DELETE, Capability.TIMEOUT, Capability.BAN,
                               Capability.WARN})
 
-    def __init__(self, section: dict[str, Any]) -> None:
+    def __init__(self, section: dict[str, Any], *, live_poll_seconds: float = 60.0) -> None:
         def secret(key: str) -> str:
             value = section.get(key)
             return value.reveal() if isinstance(value, Secret) else str(value or "")
@@ -119,6 +120,9 @@ class TwitchAdapter(PlatformAdapter):
         self.subscribed: list[str] = []
         self.failed: dict[str, str] = {}  # login -> what to fix
         self._inflight = InFlight()
+        self.live_poll_seconds = live_poll_seconds
+        self._live: dict[str, bool] = {}  # broadcaster id -> live, once polled
+        self._live_task: asyncio.Task[None] | None = None
 
     # --- lifecycle -------------------------------------------------------------------
 
@@ -145,6 +149,10 @@ class TwitchAdapter(PlatformAdapter):
                                    f"\"{user_id}\" or use that account's token")
             self.bot_id = user_id
             await self._join(self.logins)
+            if self.channels:
+                await self._poll_live()
+                self._live_task = asyncio.create_task(self._live_loop(),
+                                                      name="cmbot-twitch-live")
         except BaseException:
             await self.client.close()
             self.client = None
@@ -237,7 +245,39 @@ class TwitchAdapter(PlatformAdapter):
                 return
             self.subscribed.append(login)
 
+    async def _poll_live(self) -> None:
+        """Which joined channels are live (Helix streams, 100 per request)."""
+        assert self.client is not None
+        ids = list(self.channels)
+        live: set[str] = set()
+        for start in range(0, len(ids), 100):
+            async for stream in self.client.fetch_streams(user_ids=ids[start:start + 100],
+                                                          type="live", first=100):
+                live.add(str(stream.user.id))
+        self._live = {channel_id: channel_id in live for channel_id in ids}
+
+    async def _live_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.live_poll_seconds)
+            try:
+                await self._poll_live()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - live status is best effort
+                log.warning("could not read live status from Twitch: %s", type(exc).__name__)
+
+    def is_live(self, channel: Channel) -> bool | None:
+        """Polled every minute; None until the first answer (live-only timers then post)."""
+        return self._live.get(channel.id)
+
     async def stop(self) -> None:
+        if self._live_task is not None:
+            self._live_task.cancel()
+            try:
+                await self._live_task
+            except asyncio.CancelledError:
+                pass
+            self._live_task = None
         if self.client is not None:
             try:
                 await self.client.close()
