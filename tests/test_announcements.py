@@ -237,3 +237,13 @@ async def test_live_only_timers_wait_for_the_stream_where_the_platform_can_tell(
     assert [s.text for s in await h.advance("1h")] == ["hello"]
     h.platforms[T].live = None  # unknown: post
     assert [s.text for s in await h.advance("1h")] == ["hello"]
+
+
+async def test_a_discord_live_only_timer_follows_the_linked_twitch_stream(cmbot_harness):
+    h = await cmbot_harness(CONFIG)
+    await h.say("!timer add t every:1h lines:0 live:yes hello", platform=D, **MOD)
+    h.platforms[D].live = None  # Discord cannot tell
+    h.platforms[T].live = False
+    assert await h.advance("1h") == []
+    h.platforms[T].live = True
+    assert [(s.platform, s.text) for s in await h.advance("1h")] == [(D, "hello")]

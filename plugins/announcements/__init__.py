@@ -407,6 +407,26 @@ def _in_quiet_hours(quiet: str | None, tz: str, now: datetime) -> bool:
     return start <= hour < end if start <= end else hour >= start or hour < end
 
 
+def _is_live(bot: Bot, channel: Channel) -> bool | None:
+    """The channel's live status; where its platform cannot tell (Discord), the stream of
+    its community's channels on other platforms (the linked Twitch channel) decides."""
+    adapter = bot.adapters.get(channel.platform)
+    status = adapter.is_live(channel) if adapter is not None else None
+    if status is not None:
+        return status
+    community = bot.community_of(channel)
+    if community is None:
+        return None
+    known = []
+    for other in bot.community_channels(community):
+        other_adapter = bot.adapters.get(other.platform)
+        if other.platform != channel.platform and other_adapter is not None:
+            live = other_adapter.is_live(other)
+            if live is not None:
+                known.append(live)
+    return any(known) if known else None
+
+
 async def _fire_chat_timer(bot: Bot, timer_id: int) -> None:
     state = _state(bot)
     timer = await state.store.timer(timer_id)
@@ -415,9 +435,8 @@ async def _fire_chat_timer(bot: Bot, timer_id: int) -> None:
     channel = Channel.from_dict(timer.channel)
     if _in_quiet_hours(timer.quiet, timer.tz, bot.clock.now()):
         return
-    adapter = bot.adapters.get(channel.platform)
-    if timer.live_only and adapter is not None and adapter.is_live(channel) is False:
-        return  # platforms that cannot tell (None) still post
+    if timer.live_only and _is_live(bot, channel) is False:
+        return  # when nobody can tell (None), the timer still posts
     if state.lines.get(channel.key, 0) < timer.min_lines:
         return
     text = timer.texts[timer.next_index % len(timer.texts)]
