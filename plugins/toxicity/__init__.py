@@ -108,6 +108,9 @@ def cmbot_migrations() -> list[str]:
     return MIGRATIONS
 
 
+MAX_CONFIGS = 1024
+
+
 class RecentAssessments:
     """An LRU of (configuration, text, permitted link) -> Assessment. The same line under
     the same scoring settings and allowlist always gets the same assessment, and half of
@@ -155,6 +158,10 @@ class ToxState:
         patterns): channels configured alike share cached assessments."""
         found = self.channel_configs.get(ctx.channel.key)
         if found is None:
+            if len(self.configs) >= MAX_CONFIGS:  # years of allowlist changes: start afresh
+                self.configs.clear()
+                self.channel_configs.clear()
+                self.recent = RecentAssessments()
             fingerprint = (_frozen(ctx.settings), frozenset(allowed_terms),
                            tuple(p.pattern for p in self.patterns_for(ctx)))
             found = self.configs.setdefault(fingerprint, len(self.configs))
