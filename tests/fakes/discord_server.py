@@ -11,7 +11,6 @@ import asyncio
 import itertools
 import json
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -67,11 +66,9 @@ class FakeDiscord(LocalServer):
         self.forbidden_channels: set[int] = set()
         self.deleted_channels: set[int] = set()
         self.connected = asyncio.Event()
-        self.sent_event = asyncio.Event()
         self.session = "sess-1"
         self.refuse_intents = False
         self.uploads: dict[str, bytes] = {}  # close with 4014, as Discord does without the intent
-        self.on_request: Callable[[Call], None] | None = None
 
     # --- server ----------------------------------------------------------------------
 
@@ -258,7 +255,6 @@ class FakeDiscord(LocalServer):
                               "message_reference": body.get("message_reference"),
                               "files": body.get("attachments_sent", []),
                               "webhook": webhook, **record})
-        self.sent_event.set()
         return data
 
     async def _rest(self, request: web.Request) -> web.Response:
@@ -278,8 +274,6 @@ class FakeDiscord(LocalServer):
                 body = await request.read()
         call = Call(request.method, path, body)
         self.calls.append(call)
-        if self.on_request is not None:
-            self.on_request(call)
         parts = path.strip("/").split("/")
         method = request.method
         if path == "/users/@me":

@@ -11,7 +11,6 @@ import itertools
 import json
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -61,7 +60,6 @@ class FakeTwitch(LocalServer):
         self.rate_limit_next_send = False
         self.live: set[str] = set()  # logins streaming now
         self.ids = itertools.count(1)
-        self.on_send: Callable[[Call], None] | None = None
 
     def routes(self, app: web.Application) -> None:
         app.router.add_get("/ws", self._ws)
@@ -212,7 +210,7 @@ class FakeTwitch(LocalServer):
     async def _helix(self, request: web.Request) -> web.Response:
         path = request.match_info["tail"]
         body = await request.json() if request.can_read_body else None
-        call = self._record(request, body)
+        self._record(request, body)
         auth = request.headers.get("Authorization", "").removeprefix("Bearer ")
         if auth != self.app_token and auth not in self.valid_user_tokens:
             return _json({"error": "Unauthorized", "status": 401,
@@ -245,8 +243,6 @@ class FakeTwitch(LocalServer):
             return _json({"data": [sub], "total": len(self.subscriptions), "total_cost": 0,
                           "max_total_cost": 10}, 202)
         if path == "chat/messages" and method == "POST":
-            if self.on_send is not None:
-                self.on_send(call)
             if self.rate_limit_next_send:
                 self.rate_limit_next_send = False
                 return _json({"error": "Too Many Requests", "status": 429,
