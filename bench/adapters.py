@@ -148,7 +148,7 @@ async def twitch_figures(tmp: Path, count: int) -> tuple[list[float], float]:
 
 async def main(count: int) -> None:
     os.environ.update({"BENCH_DISCORD_TOKEN": "t", "BENCH_TWITCH_ID": "cid",
-                       "BENCH_TWITCH_SECRET": "s", "BENCH_TWITCH_TOKEN": "user-token",
+                       "BENCH_TWITCH_SECRET": "secret", "BENCH_TWITCH_TOKEN": "user-token",
                        "BENCH_TWITCH_REFRESH": "refresh-1"})
     with tempfile.TemporaryDirectory() as tmp:
         d = await discord_latency(Path(tmp), count)
