@@ -32,6 +32,7 @@ from .safety import clean_inbound, clean_outbound
 from .scheduler import MIGRATIONS as SCHEDULER_MIGRATIONS
 from .scheduler import Scheduler
 from .storage import Storage
+from .tasks import cancel_and_wait
 
 log = logging.getLogger("cmbot.runtime")
 T = TypeVar("T")
@@ -146,13 +147,8 @@ class Bot:
             self._loop_task = asyncio.create_task(self._timekeeper(), name="cmbot-timekeeper")
 
     async def stop(self) -> None:
-        if self._loop_task is not None:
-            self._loop_task.cancel()
-            try:
-                await self._loop_task
-            except asyncio.CancelledError:
-                pass
-            self._loop_task = None
+        await cancel_and_wait(self._loop_task)
+        self._loop_task = None
         for adapter in self.adapters.values():
             try:
                 await adapter.stop()

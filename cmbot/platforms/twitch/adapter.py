@@ -27,6 +27,7 @@ from twitchio import eventsub
 
 from ...config import Secret
 from ...model import Button, Channel, Message, Platform, Role, User
+from ...tasks import cancel_and_wait
 from ..base import Capability, InFlight, PlatformAdapter
 from ..state import PlatformState
 
@@ -271,13 +272,8 @@ class TwitchAdapter(PlatformAdapter):
         return self._live.get(channel.id)
 
     async def stop(self) -> None:
-        if self._live_task is not None:
-            self._live_task.cancel()
-            try:
-                await self._live_task
-            except asyncio.CancelledError:
-                pass
-            self._live_task = None
+        await cancel_and_wait(self._live_task)
+        self._live_task = None
         if self.client is not None:
             try:
                 await self.client.close()
