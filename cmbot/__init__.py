@@ -16,6 +16,7 @@ from .model import (
     Button,
     Channel,
     Community,
+    Later,
     Message,
     Platform,
     Reply,
@@ -33,7 +34,6 @@ hookimpl = pluggy.HookimplMarker("cmbot")
 
 __all__ = [
     "Action", "Arg", "Attachment", "Button", "Channel", "Command", "CommandError", "Community",
-    "Context",
-    "Message", "Platform", "Priority", "Reply", "Role", "Setting", "Timer", "UsageError", "User",
-    "UserRef", "Verdict", "__version__", "hookimpl",
+    "Context", "Later", "Message", "Platform", "Priority", "Reply", "Role", "Setting", "Timer",
+    "UsageError", "User", "UserRef", "Verdict", "__version__", "hookimpl",
 ]

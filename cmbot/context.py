@@ -3,6 +3,7 @@ the actions it may ask the core for."""
 
 from __future__ import annotations
 
+from collections.abc import Coroutine
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -68,6 +69,13 @@ class Context:
 
     def now(self) -> datetime:
         return self.bot.clock.now()
+
+    def defer(self, work: Coroutine[Any, Any, Any], what: str, *, limit: int | None = None
+              ) -> bool:
+        """Run ``work`` in the background instead of on the message path (a failure is
+        reported like a failing hook). Returns False, without running it, when this plugin
+        already has ``limit`` (default 64) background tasks running: under a flood, shed."""
+        return self.bot.background.start(self.plugin, work, what, limit)
 
     async def reply(self, reply: Reply | str, *, priority: Priority = Priority.NORMAL
                     ) -> str | None:

@@ -155,6 +155,7 @@ async def run_demo(out: TextIO) -> int:
                     out.write(f"[{platform} #{channel}] {user}: {text}\n")
                     await bot.handle_message(adapter.make_message(
                         text, user=user, role=Role.parse(role), channel=channel))
+                    await bot.background.settle()
                     bot.clock.advance(2)
                 await bot.tick()
                 produced = [s for p, a in by_platform.items() for s in a.sent[before[p]:]]

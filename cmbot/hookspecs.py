@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from .commands import Command
     from .config import Setting
     from .context import Context
-    from .model import Message, Reply, Verdict
+    from .model import Later, Message, Reply, Verdict
     from .runtime import Bot
 
 hookspec = pluggy.HookspecMarker("cmbot")
@@ -84,12 +84,13 @@ def cmbot_moderate(ctx: Context, message: Message) -> Verdict | None:
 
 
 @hookspec
-def cmbot_answer(ctx: Context, message: Message) -> Reply | str | None:
+def cmbot_answer(ctx: Context, message: Message) -> Reply | str | Later | None:
     """Called for a chat message that is not a command and was not flagged.
 
     Return a reply to post, or None. The first non-None answer (in plugin order) is
     posted at low priority (dropped rather than queued when over the rate limit) and
-    the remaining plugins are not asked.
+    the remaining plugins are not asked. Slow answers (a model, a web lookup) start a
+    task with ``ctx.defer`` that replies itself, and return ``Later()``.
     """
 
 

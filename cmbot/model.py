@@ -180,6 +180,13 @@ class Reply:
     """A file to attach where the platform can (Discord); the text should name it too."""
 
 
+@dataclass(frozen=True, slots=True)
+class Later:
+    """Returned by ``cmbot_answer`` instead of a reply when the plugin answers from a task it
+    started with ``ctx.defer`` (slow work kept off the message path). The message counts
+    as answered by that plugin and no other plugin is asked."""
+
+
 class Action(enum.IntEnum):
     """Moderation outcomes, ordered by severity (the most severe verdict wins)."""
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from .background import Background
 from .clock import Clock
 from .commands import (
     Command,
@@ -24,7 +25,19 @@ from .commands import (
 from .config import Config, Setting
 from .context import Context
 from .dispatch import HookCaller
-from .model import Action, Button, Channel, Community, Message, Platform, Reply, Role, User, Verdict
+from .model import (
+    Action,
+    Button,
+    Channel,
+    Community,
+    Later,
+    Message,
+    Platform,
+    Reply,
+    Role,
+    User,
+    Verdict,
+)
 from .platforms.base import Capability, PlatformAdapter
 from .plugins import PluginInfo, get_plugin_manager, load_plugins
 from .ratelimit import Outbox, Priority
@@ -60,6 +73,7 @@ class Bot:
         self.adapters: dict[Platform, PlatformAdapter] = {a.platform: a for a in adapters}
         self.pm = get_plugin_manager()
         self.hooks = HookCaller(self.pm, timeout=float(config.bot["hook_timeout"]))
+        self.background = Background(self.hooks.reporter)
         self.storage = Storage(config.database_path)
         self.scheduler = Scheduler(self.storage, self.clock,
                                    grace=float(config["scheduler"]["grace_seconds"]))
@@ -149,11 +163,14 @@ class Bot:
     async def stop(self) -> None:
         await cancel_and_wait(self._loop_task)
         self._loop_task = None
+        grace = float(self.config.bot["hook_timeout"])
+        await self.background.settle(grace)  # flags being written, answers being found
         for adapter in self.adapters.values():
             try:
                 await adapter.stop()
             except Exception:  # noqa: BLE001
                 log.exception("adapter %s failed to stop", adapter.platform)
+        await self.background.settle(grace)  # started by handlers the adapters drained
         if self.started:
             await self.hooks.call_all("cmbot_shutdown", bot=self)
         await self.storage.close()
@@ -346,8 +363,9 @@ class Bot:
                                                 message=message)
             if found is not None:
                 plugin, reply = found
-                await Context(self, plugin, channel, message).reply(reply,
-                                                                    priority=Priority.LOW)
+                if not isinstance(reply, Later):  # Later: the plugin's own task replies
+                    await Context(self, plugin, channel, message).reply(reply,
+                                                                        priority=Priority.LOW)
                 outcome.answered_by = plugin
         await self._observe(message, verdict,
                             handled=outcome.command is not None or outcome.answered_by is not None)

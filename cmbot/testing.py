@@ -68,6 +68,7 @@ class Harness:
         message = adapter.make_message(text, user=user, role=role, user_id=user_id,
                                        channel=channel or DEFAULT_CHANNELS[platform])
         self.last = await self.bot.handle_message(message)
+        await self.bot.background.settle()
         return self._since(before)
 
     async def advance(self, duration: float | str) -> list[Sent]:
@@ -76,6 +77,7 @@ class Harness:
         before = self._count()
         self.clock.advance(seconds)
         await self.bot.tick()
+        await self.bot.background.settle()
         return self._since(before)
 
     def sent(self, platform: Platform | None = None, kind: str | None = "send") -> list[Sent]:

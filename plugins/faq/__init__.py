@@ -9,7 +9,19 @@ import time
 from collections import OrderedDict, deque
 from typing import Any
 
-from cmbot import Arg, Command, CommandError, Context, Message, Reply, Role, Setting, hookimpl
+from cmbot import (
+    Arg,
+    Command,
+    CommandError,
+    Context,
+    Later,
+    Message,
+    Priority,
+    Reply,
+    Role,
+    Setting,
+    hookimpl,
+)
 from cmbot.runtime import Bot
 
 from . import transfer
@@ -25,6 +37,8 @@ from .matching import (
 from .store import MAX_PHRASE_LENGTH, MAX_PHRASINGS, MIGRATIONS, Entry, FaqStore, check_key
 
 RECENT_MATCHES = 4096
+ENCODE = object()  # quick_match: the encoder is needed
+PENDING_ANSWERS = 8  # questions being encoded at once; past this, chat floods are not answered
 LEXICAL_GATE = 0.10  # lines sharing almost no n-grams with any phrasing skip the encoder
 SEMANTIC_THRESHOLD = 0.38  # chosen on CLINC150 dev val+test (unseen intents are judged)
 MODEL_ID = "all-MiniLM-L6-v2-int8"
@@ -161,6 +175,15 @@ class FaqState:
         With ``gate``, the semantic matcher only runs if the cheap lexical matcher finds
         some overlap with a phrasing (on CLINC150 this costs 0.001 combined).
         """
+        found = await self.quick_match(scope, text, threshold, gate=gate)
+        if found is ENCODE:
+            return await self.encoded_match(scope, text, threshold)
+        return found  # type: ignore[return-value]
+
+    async def quick_match(self, scope: str, text: str, threshold: float | None = None,
+                          *, gate: bool = False) -> Match | None | object:
+        """Everything but the encoder: the answer, or ``ENCODE`` if the semantic
+        matcher has to encode ``text`` (a few milliseconds: best off the message path)."""
         key = (scope, text.lower(), threshold)
         if key in self.recent:
             self.recent.move_to_end(key)
@@ -172,13 +195,20 @@ class FaqState:
             cheap = self.gates[scope].best(text, 2.0) if gate and scope in self.gates else None
             if gate and (cheap is None or cheap.score < LEXICAL_GATE):
                 return None
-            found = await asyncio.to_thread(matcher.best, text)
-        else:
-            found = matcher.best(text, threshold)
+            return ENCODE
+        return self._remember(key, matcher.best(text, threshold))
+
+    async def encoded_match(self, scope: str, text: str, threshold: float | None) -> Match | None:
+        matcher = await self.index(scope)
+        found = await asyncio.to_thread(matcher.best, text)
+        return self._remember((scope, text.lower(), threshold), found)
+
+    def _remember(self, key: tuple[str, str, float | None], found: Match | None
+                  ) -> Match | None:
         self.recent[key] = found
         if len(self.recent) > RECENT_MATCHES:
             self.recent.popitem(last=False)
-        return found  # type: ignore[no-any-return]
+        return found
 
 
 def warm_up() -> None:
@@ -253,7 +283,7 @@ def _budget_ok(state: FaqState, channel: str, count: int, window: float, now: fl
 
 
 @hookimpl
-async def cmbot_answer(ctx: Context, message: Message) -> Reply | None:
+async def cmbot_answer(ctx: Context, message: Message) -> Reply | Later | None:
     state = _state(ctx.bot)
     settings = ctx.settings
     now = ctx.bot.clock.time()
@@ -273,10 +303,30 @@ async def cmbot_answer(ctx: Context, message: Message) -> Reply | None:
     if not settings["auto_answer"] or not looks_like_question(text, settings["min_words"]):
         return None
     threshold = state.threshold(settings)
-    match = await state.match(ctx.scope, text, threshold, gate=True)
+    match = await state.quick_match(ctx.scope, text, threshold, gate=True)
+    if match is ENCODE:  # encode off the message path; answer when it is done
+        started = ctx.defer(_answer_later(ctx, state, text, threshold), "answer",
+                            limit=PENDING_ANSWERS)
+        return Later() if started else None
+    return await _auto_reply(ctx, state, match, threshold)  # type: ignore[arg-type]
+
+
+async def _answer_later(ctx: Context, state: FaqState, text: str, threshold: float) -> None:
+    match = await state.encoded_match(ctx.scope, text, threshold)
+    reply = await _auto_reply(ctx, state, match, threshold)
+    if reply is not None:
+        await ctx.reply(reply, priority=Priority.LOW)
+
+
+async def _auto_reply(ctx: Context, state: FaqState, match: Match | None, threshold: float
+                      ) -> Reply | None:
+    """The answer to a matched chat line, unless below the threshold, cooling down or over
+    the channel's budget."""
     if not accepts(match, threshold):
         return None
     assert match is not None
+    settings = ctx.settings
+    now = ctx.bot.clock.time()
     channel = ctx.channel.key
     if _cooling(state, match.entry_id, channel, settings["entry_cooldown"], now):
         return None

@@ -94,6 +94,7 @@ async def _run(bot: Bot, adapter: FakePlatform, data: dict[str, Any], phrasings:
         before = len(adapter.sent)
         bot.clock.advance(1.0)
         await bot.handle_message(adapter.make_message(text, channel="eval"))
+        await bot.background.settle()  # answers that needed the encoder come after
         for sent in adapter.sent[before:]:
             if sent.text.startswith("intent:"):
                 return sent.text[len("intent:"):]

@@ -4,6 +4,7 @@ happen only where a community configures them, with escalation."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from collections import OrderedDict, deque
@@ -304,6 +305,25 @@ async def cmbot_moderate(ctx: Context, message: Message) -> Verdict | None:
         seconds = int(steps[min(strikes, len(steps) - 1)])
         if seconds == 0:
             action = "warn"
+    verdict = Verdict(_VERDICT.get(action, Action.FLAG), hit.reason, hit.category,
+                      result.score, seconds)
+    record = _record(ctx, state, message, result, action, seconds, now)
+    if action == "flag" and ctx.bot.background.running(ctx.plugin) < BACKGROUND_FLAGS:
+        # nothing later on this path depends on the row: write it and tell the mods off
+        # the message path (strikes for timeouts are counted from it, so those wait)
+        ctx.defer(record, "flag")
+        return verdict
+    return dataclasses.replace(verdict, flag_id=await record)
+
+
+BACKGROUND_FLAGS = 32  # past this many flags being written, write on the message path
+
+
+async def _record(ctx: Context, state: ToxState, message: Message, result: Assessment,
+                  action: str, seconds: int, now: float) -> int:
+    """Store the flag (and the mod log line for automatic actions), warn, tell the mods."""
+    author, hit = message.author, result.hit
+    assert hit is not None
     flag_id = await state.store.add_flag(
         scope=ctx.scope, channel=ctx.channel.to_dict(),
         message_id=message.id, user_key=author.key, user_name=author.shown_name,
@@ -323,8 +343,7 @@ async def cmbot_moderate(ctx: Context, message: Message) -> Verdict | None:
              "delete": "deleted", "timeout": f"timed out {format_duration(seconds)}",
              "ban": "banned"}[action]
     if await _hold_notice(ctx, state, now):
-        verdict = _VERDICT.get(action, Action.FLAG)
-        return Verdict(verdict, hit.reason, hit.category, result.score, seconds, flag_id)
+        return flag_id
     buttons = (Button("Allow", f"flag allow {flag_id}", "success"),
                Button("Remove", f"flag remove {flag_id}", "danger"),
                Button("Timeout", f"flag timeout {flag_id}", "secondary"))
@@ -332,8 +351,7 @@ async def cmbot_moderate(ctx: Context, message: Message) -> Verdict | None:
         f"🚩 flag #{flag_id} [{ctx.channel.platform.value} #{ctx.channel.name}] "
         f"{author.shown_name}: “{message.text[:200]}” — {hit.category}: {hit.reason} "
         f"(score {result.score:.2f}); {taken}", buttons=buttons)
-    verdict = _VERDICT.get(action, Action.FLAG)
-    return Verdict(verdict, hit.reason, hit.category, result.score, seconds, flag_id)
+    return flag_id
 
 
 NOTICES_PER_MINUTE = 10

@@ -1,0 +1,76 @@
+"""Work a hook starts and does not wait for, so slow parts (writing a flag, encoding a
+question) stay off the message path. Tracked, so tests, benchmarks and shutdown can wait
+for it; bounded, so a flood sheds it instead of queueing without end."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from typing import Any
+
+from .dispatch import FaultReporter
+
+log = logging.getLogger("cmbot.background")
+
+
+class Background:
+    """Background tasks per plugin, at most ``limit`` running for each."""
+
+    def __init__(self, reporter: FaultReporter, limit: int = 64) -> None:
+        self.reporter = reporter
+        self.limit = limit
+        self._tasks: dict[asyncio.Task[Any], str] = {}
+        self._running: dict[str, int] = {}
+        self._shed: dict[str, int] = {}
+
+    def running(self, plugin: str | None = None) -> int:
+        """How many tasks are running (for ``plugin``, or in all)."""
+        return len(self._tasks) if plugin is None else self._running.get(plugin, 0)
+
+    def shed(self, plugin: str) -> int:
+        """How many tasks ``plugin`` asked for while at its limit (not started)."""
+        return self._shed.get(plugin, 0)
+
+    def start(self, plugin: str, work: Coroutine[Any, Any, Any], what: str,
+              limit: int | None = None) -> bool:
+        """Run ``work`` in the background; False (and ``work`` closed) if ``plugin``
+        already has ``limit`` tasks running."""
+        cap = self.limit if limit is None else limit
+        if self._running.get(plugin, 0) >= cap:
+            work.close()
+            self._shed[plugin] = self._shed.get(plugin, 0) + 1
+            self.reporter.report(plugin, f"background {what}",
+                                 f"{cap} tasks already running; skipped (load shedding)",
+                                 None)
+            return False
+        task = asyncio.get_running_loop().create_task(work, name=f"cmbot-{plugin}-{what}")
+        self._tasks[task] = plugin
+        self._running[plugin] = self._running.get(plugin, 0) + 1
+        task.add_done_callback(lambda done: self._finished(done, what))
+        return True
+
+    def _finished(self, task: asyncio.Task[Any], what: str) -> None:
+        plugin = self._tasks.pop(task)
+        self._running[plugin] -= 1
+        if task.cancelled():
+            return
+        exc = task.exception()
+        if exc is not None:
+            self.reporter.report(plugin, f"background {what}",
+                                 f"{type(exc).__name__}: {exc}", exc)
+
+    async def settle(self, within: float | None = None) -> None:
+        """Wait until no background work is left (tasks may start more tasks); with
+        ``within``, cancel what is still running after that many seconds."""
+        deadline = None if within is None else asyncio.get_running_loop().time() + within
+        while self._tasks:
+            pending = list(self._tasks)
+            timeout = None if deadline is None else deadline - asyncio.get_running_loop().time()
+            if timeout is not None and timeout <= 0:
+                for task in pending:
+                    task.cancel()
+                await asyncio.gather(*pending, return_exceptions=True)
+                log.warning("%d background task(s) cancelled at shutdown", len(pending))
+                return
+            await asyncio.wait(pending, timeout=timeout)
