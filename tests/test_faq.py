@@ -308,3 +308,30 @@ async def test_stream_hype_chatter_is_not_answered_but_schedule_questions_are(cm
         await h.advance(2)
     answered = await h.say("hey when is the next stream?")
     assert [s.text for s in answered] == ["We stream Mon/Wed/Fri at 20:00 CET"]
+
+
+async def test_the_encoder_runs_off_the_message_path_and_a_flood_is_shed(cmbot_harness):
+    from cmbot_plugins.faq import PENDING_ANSWERS
+    from cmbot_plugins.faq.matching import semantic_unavailable
+    if semantic_unavailable():
+        pytest.skip(semantic_unavailable())
+    h = await cmbot_harness(_config("semantic", "entry_cooldown = 0\nbudget_count = 100"))
+    await _seed(h)
+    adapter = h.platforms[Platform.TWITCH]
+    questions = [f"hey where is the discord link number {i}?" for i in range(PENDING_ANSWERS
+                                                                             + 3)]
+    outcomes = [await h.bot.handle_message(adapter.make_message(q, user=f"u{i}",
+                                                                channel="mychannel"))
+                for i, q in enumerate(questions)]
+    # the message path returned before any encoding: nothing answered yet
+    assert adapter.sent == []
+    assert [o.answered_by for o in outcomes] == ["faq"] * PENDING_ANSWERS + [None] * 3
+    await h.bot.background.settle()
+    await h.advance(60)  # the channel's send limit queues some answers
+    answers = [s for s in adapter.sent if s.text.startswith("Join us at discord.gg")]
+    assert len(answers) == PENDING_ANSWERS
+    assert h.bot.background.shed("faq") == 3
+    # the same line again is a cached match: answered on the message path
+    outcome = await h.bot.handle_message(adapter.make_message(questions[0], user="late",
+                                                              channel="mychannel"))
+    assert outcome.answered_by == "faq" and h.bot.background.running("faq") == 0

@@ -250,3 +250,18 @@ async def test_a_flood_of_flags_is_summarised_instead_of_burying_the_mod_channel
         "🚩 20 more flag(s) in the last minute were queued without a notice — review them "
         "with !flags"]
     assert "30 open" in (await h.say("!flags", **MOD))[0].text
+
+
+async def test_flags_are_written_off_the_message_path_and_survive_a_stop(cmbot_harness):
+    h = await cmbot_harness(_config())
+    adapter = h.platforms[T]
+    outcomes = [await h.bot.handle_message(adapter.make_message(
+        f"you are trash {i}", user=f"troll{i}", channel="mychannel")) for i in range(3)]
+    assert all(o.verdict.action == Action.FLAG for o in outcomes)
+    await h.restart()  # stop waits for the records being written
+    rows = await h.bot.storage.fetchall("SELECT user_name FROM tox_flags ORDER BY id")
+    assert [r["user_name"] for r in rows] == ["troll0", "troll1", "troll2"]
+    notices = [s.text for s in h.platforms[D].sent if s.channel.name == "mod-log"]
+    assert len(notices) == 3 and all(n.startswith("🚩 flag #") for n in notices)
+    queue = (await h.say("!flags", **MOD))[0].text
+    assert queue.startswith("3 open:")
