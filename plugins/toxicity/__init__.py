@@ -366,12 +366,13 @@ async def _hold_notice(ctx: Context, state: ToxState, now: float) -> bool:
     if len(times) < NOTICES_PER_MINUTE:
         times.append(now)
         return False
-    if not state.held.get(ctx.scope):
+    first = not state.held.get(ctx.scope)
+    state.held[ctx.scope] = state.held.get(ctx.scope, 0) + 1  # before awaiting: flags are
+    if first:  # recorded concurrently, and only the first may schedule the digest
         await ctx.bot.scheduler.at(
             "toxicity.digest", now + 60, {"scope": ctx.scope, "channel": ctx.channel.to_dict()},
             key=f"toxicity:digest:{ctx.scope}")
         ctx.bot.wake()
-    state.held[ctx.scope] = state.held.get(ctx.scope, 0) + 1
     return True
 
 
