@@ -335,3 +335,18 @@ async def test_the_encoder_runs_off_the_message_path_and_a_flood_is_shed(cmbot_h
     outcome = await h.bot.handle_message(adapter.make_message(questions[0], user="late",
                                                               channel="mychannel"))
     assert outcome.answered_by == "faq" and h.bot.background.running("faq") == 0
+
+
+async def test_questions_answered_concurrently_still_respect_the_entry_cooldown(cmbot_harness):
+    from cmbot_plugins.faq.matching import semantic_unavailable
+    if semantic_unavailable():
+        pytest.skip(semantic_unavailable())
+    h = await cmbot_harness(_config("semantic"))
+    await _seed(h)
+    adapter = h.platforms[Platform.TWITCH]
+    for i, q in enumerate(["hey where is the discord link?", "is there a discord server?",
+                           "how do i join the discord?"]):
+        await h.bot.handle_message(adapter.make_message(q, user=f"u{i}", channel="mychannel"))
+    await h.bot.background.settle()
+    await h.advance(5)
+    assert len([s for s in adapter.sent if s.text.startswith("Join us")]) == 1

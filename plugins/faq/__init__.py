@@ -332,11 +332,11 @@ async def _auto_reply(ctx: Context, state: FaqState, match: Match | None, thresh
         return None
     if not _budget_ok(state, channel, settings["budget_count"], settings["budget_window"], now):
         return None
+    state.cooldowns[(match.entry_id, channel)] = now  # taken before awaiting: answers
+    state.budgets[channel].append(now)  # found concurrently must not both pass
     entry = await state.store.entry_by_id(ctx.scope, match.entry_id)
-    if entry is None:
+    if entry is None:  # removed meanwhile
         return None
-    state.cooldowns[(entry.id, channel)] = now
-    state.budgets[channel].append(now)
     return Reply(await _answer_text(ctx, state, entry))
 
 
