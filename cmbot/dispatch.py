@@ -84,18 +84,22 @@ class HookCaller:
         self.pm = pm
         self.timeout = timeout
         self.reporter = reporter or FaultReporter()
-        self._cache: dict[str, tuple[tuple[int, ...], list[tuple[str, pluggy.HookImpl]]]] = {}
+        self._cache: dict[str, tuple[tuple[int, ...] | None,
+                                     list[tuple[str, pluggy.HookImpl]]]] = {}
 
     def implementations(self, hook: str) -> list[tuple[str, pluggy.HookImpl]]:
         """(plugin name, impl) in pluggy's call order (tryfirst first, then LIFO)."""
         caller = getattr(self.pm.hook, hook)
-        impls = caller.get_hookimpls()
-        key = tuple(map(id, impls))
+        # pluggy keeps a hook's implementations in one list that (un)registering changes;
+        # its length and the impl at each end detect that without copying it per message
+        live = getattr(caller, "_hookimpls", None)
+        stamp = (len(live), id(live[0]), id(live[-1])) if live else None
         cached = self._cache.get(hook)
-        if cached is not None and cached[0] == key:
+        if cached is not None and stamp is not None and cached[0] == stamp:
             return cached[1]
+        impls = caller.get_hookimpls()
         found = [(self.pm.get_name(impl.plugin) or "?", impl) for impl in reversed(impls)]
-        self._cache[hook] = (key, found)
+        self._cache[hook] = (stamp, found)
         return found
 
     async def _call_one(self, hook: str, name: str, impl: pluggy.HookImpl,

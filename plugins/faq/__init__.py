@@ -27,6 +27,7 @@ from cmbot.runtime import Bot
 from . import transfer
 from .matching import (
     LEXICAL_THRESHOLD,
+    SEMANTIC_THRESHOLD,
     EntryText,
     LexicalMatcher,
     Match,
@@ -40,8 +41,7 @@ RECENT_MATCHES = 4096
 ENCODE = object()  # quick_match: the encoder is needed
 PENDING_ANSWERS = 8  # questions being encoded at once; past this, chat floods are not answered
 LEXICAL_GATE = 0.10  # lines sharing almost no n-grams with any phrasing skip the encoder
-SEMANTIC_THRESHOLD = 0.38  # chosen on CLINC150 dev val+test (unseen intents are judged)
-MODEL_ID = "all-MiniLM-L6-v2-int8"
+MODEL_ID = "minilm-faq-int8-v1"  # stored vectors of another model are computed again
 _VARIABLE = re.compile(r"\{(\w+)\}")
 _WORDS = re.compile(r"[^\W\d_]{2,}")
 _LINK = re.compile(r"https?://|www\.|\b[\w-]+\.(?:gg|com|tv|net|org|io|ly)/", re.IGNORECASE)
@@ -233,7 +233,7 @@ def cmbot_status(bot: Bot) -> str:
     """One line for ``cmbot plugins``: which matcher answers questions."""
     state = _state(bot)
     if state.kind == "semantic":
-        return "matcher: semantic (all-MiniLM-L6-v2 int8 ONNX, whitened centroids)"
+        return "matcher: semantic (MiniLM tuned for intents, int8 ONNX, centroids)"
     reason = semantic_unavailable()
     why = f"; semantic unavailable: {reason}" if reason else " (configured)"
     return f"matcher: lexical (TF-IDF character n-grams){why}"

@@ -1,8 +1,7 @@
 """FAQ matchers: which entry (if any) a chat line asks about.
 
-- ``SemanticMatcher``: all-MiniLM-L6-v2 embeddings, whitened with a projection fitted
-  offline (scripts/train_faq_projection.py), one centroid per entry. Needs the
-  ``semantic`` extra.
+- ``SemanticMatcher``: sentence embeddings from MiniLM tuned for intents
+  (scripts/train_faq_encoder.py), one centroid per entry. Needs the ``semantic`` extra.
 - ``LexicalMatcher``: TF-IDF over character n-grams within words, one centroid per entry.
   Pure Python, always available.
 
@@ -25,9 +24,9 @@ import cmbot
 
 DATA = Path(cmbot.__file__).resolve().parent / "data"
 OFFTOPIC_FILE = DATA / "faq_offtopic.txt"
-PROJECTION_FILE = DATA / "faq_projection.npz"
 NUMPY_FROM = 100  # entries; below this pure-Python scoring is faster
 LEXICAL_THRESHOLD = 0.24  # chosen on CLINC150 dev val+test; see the closing note
+SEMANTIC_THRESHOLD = 0.80  # chosen on CLINC150 dev val (intents the encoder never saw)
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 
@@ -195,72 +194,50 @@ def _as_arrays(postings: dict[str, list[tuple[int, float]]]) -> Any:
 # --- semantic -------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=1)
-def _projection() -> tuple[Any, Any, float]:
-    import numpy as np
-
-    data = np.load(PROJECTION_FILE)
-    return data["w"].astype(np.float32), data["mu"].astype(np.float32), float(data["threshold"])
-
-
 class SemanticMatcher:
-    """MiniLM embeddings -> whitening projection -> cosine to entry centroids."""
+    """Sentence embeddings -> cosine to entry centroids (the mean of their phrasings)."""
 
     name = "semantic"
+    default_threshold = SEMANTIC_THRESHOLD
     anchor_margin = 0.0
 
     def __init__(self) -> None:
         from cmbot.embeddings import shared_encoder
 
         self.encoder = shared_encoder()
-        self.default_threshold = _projection()[2]
         self._ids: list[int] = []
         self._centroids: Any = None
-        self._anchors: Any = None
         self.size = 0
 
     def embed(self, texts: list[str]) -> Any:
-        """Raw encoder vectors (stored in the database; the projection is applied later)."""
+        """Unit-length vectors (stored in the database with the model's id)."""
         return self.encoder.encode(texts)
 
     @staticmethod
-    def _project(vectors: Any) -> Any:
-        import numpy as np
-
-        w, mu, _ = _projection()
-        z = (np.asarray(vectors, dtype=np.float32) - mu) @ w.T
-        return z / np.clip(np.linalg.norm(z, axis=-1, keepdims=True), 1e-9, None)
-
-    def anchors(self) -> Any:
-        if self._anchors is None:
-            self._anchors = _projected_anchors()
-        return self._anchors
+    def anchors() -> Any:
+        return _anchor_vectors()
 
     def build(self, entries: Sequence[EntryText]) -> None:
         import numpy as np
 
         ids, rows = [], []
-        if not any(entry.vectors for entry in entries):  # nothing taught: no encoder work
-            self._ids, self._centroids, self.size = [], None, 0
-            return
         for entry in entries:
             if not entry.vectors:
                 continue
-            projected = self._project(np.vstack(entry.vectors))
-            centroid = projected.mean(axis=0)
+            centroid = np.vstack(entry.vectors).mean(axis=0)
             rows.append(centroid / max(float(np.linalg.norm(centroid)), 1e-9))
             ids.append(entry.entry_id)
         self._ids = ids
-        self._centroids = np.vstack(rows) if rows else None
+        self._centroids = np.vstack(rows).astype(np.float32) if rows else None
         self.size = len(ids)
-        self.anchors()
+        if rows:
+            self.anchors()
 
-    def best_vector(self, raw: Any) -> Match | None:
+    def best_vector(self, query: Any) -> Match | None:
         import numpy as np
 
         if self._centroids is None:
             return None
-        query = self._project(raw.reshape(1, -1))[0]
         scores = self._centroids @ query
         order = np.argsort(scores)[::-1][:2]
         anchor = float((self.anchors() @ query).max())
@@ -273,11 +250,11 @@ class SemanticMatcher:
 
 
 @lru_cache(maxsize=1)
-def _projected_anchors() -> Any:
-    """Off-topic anchors, encoded and projected once per process (~0.5 s)."""
+def _anchor_vectors() -> Any:
+    """Off-topic anchors, encoded once per process (~0.5 s)."""
     from cmbot.embeddings import shared_encoder
 
-    return SemanticMatcher._project(shared_encoder().encode(list(offtopic_lines())))
+    return shared_encoder().encode(list(offtopic_lines()))
 
 
 def accepts(match: Match | None, threshold: float) -> bool:
@@ -290,7 +267,4 @@ def accepts(match: Match | None, threshold: float) -> bool:
 def semantic_unavailable() -> str | None:
     from cmbot.embeddings import unavailable_reason
 
-    reason = unavailable_reason()
-    if reason is None and not PROJECTION_FILE.is_file():
-        reason = f"{PROJECTION_FILE.name} is missing (run scripts/train_faq_projection.py)"
-    return reason
+    return unavailable_reason()

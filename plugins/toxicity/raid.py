@@ -3,7 +3,7 @@ many accounts, far above the channel's recent baseline. One alert per burst."""
 
 from __future__ import annotations
 
-from collections import deque
+from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 
 MAX_TRACKED_LINES = 5000
@@ -12,7 +12,8 @@ MAX_TRACKED_LINES = 5000
 @dataclass
 class ChannelWatch:
     bad: deque[float] = field(default_factory=deque)
-    same: dict[str, dict[str, float]] = field(default_factory=dict)
+    same: dict[str, OrderedDict[str, float]] = field(default_factory=dict)
+    """Per normalised line, its senders by last time, oldest first."""
     baseline: float = 0.0  # bad lines per window, slow moving average
     alerting_until: float = 0.0
     last_update: float = 0.0
@@ -46,17 +47,21 @@ class RaidDetector:
             watch.samples.append(text[:80])
         alert = None
         if len(normalised) >= 6:
-            senders = watch.same.setdefault(normalised, {})
+            senders = watch.same.get(normalised)
+            if senders is None:
+                senders = watch.same[normalised] = OrderedDict()
             senders[user] = now
-            for name in [u for u, t in senders.items() if t <= now - self.window]:
-                del senders[name]
+            senders.move_to_end(user)
+            edge = now - self.window
+            while next(iter(senders.values())) <= edge:  # oldest first: stop at the first
+                senders.popitem(last=False)  # sender still in the window (the newest is)
             if len(senders) >= self.identical_accounts and now >= watch.alerting_until:
                 alert = (f"⚠ possible raid: the same message from {len(senders)} accounts in "
                          f"{self.window:.0f}s: “{text[:80]}”")
             watch.seen += 1
             if watch.seen % 500 == 0:  # forget lines that left the window
                 edge = now - self.window
-                for key in [k for k, v in watch.same.items() if max(v.values()) <= edge]:
+                for key in [k for k, v in watch.same.items() if next(reversed(v.values())) <= edge]:
                     del watch.same[key]
                 if len(watch.same) > MAX_TRACKED_LINES:  # a flood of distinct lines
                     watch.same.clear()

