@@ -74,15 +74,26 @@ class Scheduler:
     _handlers: dict[str, TimerHandler] = field(default_factory=dict)
     fired: int = 0
     skipped: int = 0
+    _earliest: float | None = None
+    """The earliest due time known to be in the table (None: ask the database). Timers
+    only change through this class, so ``run_due`` skips the query until then."""
+    _known: bool = False
+    _version: int = 0
 
     def on(self, kind: str, handler: TimerHandler) -> None:
         """Register the coroutine that runs timers of ``kind`` (e.g. ``"faq.cleanup"``)."""
         self._handlers[kind] = handler
+        self._known = False
+
+    def _changed(self) -> None:
+        self._known = False
+        self._version += 1
 
     async def _insert(self, kind: str, due: float, payload: dict[str, Any] | None,
                       key: str | None, interval: float | None = None, cron: str | None = None,
                       tz: str | None = None, grace: float | None = None) -> int:
         data = json.dumps(payload or {})
+        self._changed()
         if key is not None:
             await self.storage.execute("DELETE FROM cmbot_timers WHERE key=?", (key,))
         return await self.storage.execute(
@@ -117,15 +128,18 @@ class Scheduler:
         return await self._insert(kind, due, payload, key, cron=expression, tz=tz, grace=grace)
 
     async def cancel(self, timer_id: int) -> bool:
+        self._changed()
         await self.storage.execute("DELETE FROM cmbot_timers WHERE id=?", (timer_id,))
         return bool(self.storage.last_rowcount)
 
     async def cancel_key(self, key: str) -> bool:
+        self._changed()
         await self.storage.execute("DELETE FROM cmbot_timers WHERE key=?", (key,))
         return bool(self.storage.last_rowcount)
 
     async def cancel_prefix(self, prefix: str) -> int:
         """Cancel every timer whose key starts with ``prefix`` (e.g. ``"event:3:"``)."""
+        self._changed()
         await self.storage.execute("DELETE FROM cmbot_timers WHERE key LIKE ? ESCAPE '\\'",
                                    (_like_prefix(prefix),))
         return int(self.storage.last_rowcount)
@@ -142,16 +156,25 @@ class Scheduler:
         """Epoch seconds of the earliest timer that has a handler, or None."""
         if not self._handlers:
             return None
+        if self._known:
+            return self._earliest
+        version = self._version
         marks = ",".join("?" * len(self._handlers))
-        return await self.storage.fetchval(
+        found = await self.storage.fetchval(
             f"SELECT MIN(due) FROM cmbot_timers WHERE kind IN ({marks})",
             tuple(self._handlers))
+        if version == self._version:  # no timer changed while the query ran
+            self._earliest, self._known = found, True
+        return found  # type: ignore[no-any-return]
 
     async def run_due(self) -> int:
         """Fire every due timer once (or skip it if stale). Returns how many fired."""
         if not self._handlers:
             return 0
         now = self.clock.time()
+        if self._known and (self._earliest is None or now < self._earliest):
+            return 0  # nothing due: no query (the runtime ticks far more often than timers)
+        self._changed()
         marks = ",".join("?" * len(self._handlers))
         rows = await self.storage.fetchall(
             f"SELECT * FROM cmbot_timers WHERE due <= ? AND kind IN ({marks}) ORDER BY due, id",
@@ -177,6 +200,7 @@ class Scheduler:
                 log.exception("timer handler for %r failed (timer #%d)", timer.kind, timer.id)
             count += 1
             self.fired += 1
+        await self.next_due()  # remember the next deadline: ticks before it cost nothing
         return count
 
     def _next_run(self, timer: Timer, now: float) -> float | None:

@@ -141,3 +141,33 @@ async def test_a_failing_timer_handler_does_not_stop_other_timers(cmbot_harness)
     await h.bot.scheduler.at("test.kind", h.clock.time() + 2, {"n": 9})
     await h.advance(5)
     assert [f[0] for f in rec.fired] == [9]
+
+
+async def test_ticks_before_the_next_deadline_do_not_query_and_new_timers_are_still_seen(
+        cmbot_harness):
+    h = await cmbot_harness(builtins=False)
+    fired = []
+
+    async def handler(timer):
+        fired.append(timer.payload["n"])
+
+    scheduler = h.bot.scheduler
+    scheduler.on("test.t", handler)
+    await scheduler.at("test.t", h.clock.time() + 100, {"n": 1})
+    queries = []
+    real = h.bot.storage.fetchall
+
+    async def counting(*args, **kwargs):
+        queries.append(args[0])
+        return await real(*args, **kwargs)
+
+    h.bot.storage.fetchall = counting
+    await h.advance(1)  # learns the next deadline
+    queries.clear()
+    for _ in range(50):
+        await h.advance(1)
+    assert queries == [] and fired == []
+    await scheduler.at("test.t", h.clock.time() + 5, {"n": 2})  # earlier than the first
+    await h.advance(6)
+    await h.advance(60)
+    assert fired == [2, 1]

@@ -194,7 +194,7 @@ class FaqState:
         if self.kind == "semantic":
             cheap = self.gates[scope].best(text, 2.0) if gate and scope in self.gates else None
             if gate and (cheap is None or cheap.score < LEXICAL_GATE):
-                return None
+                return self._remember(key, None)  # chat repeats itself: gate once per line
             return ENCODE
         return self._remember(key, matcher.best(text, threshold))
 
