@@ -350,3 +350,11 @@ async def test_questions_answered_concurrently_still_respect_the_entry_cooldown(
     await h.bot.background.settle()
     await h.advance(5)
     assert len([s for s in adapter.sent if s.text.startswith("Join us")]) == 1
+
+
+async def test_a_line_the_gate_turned_away_still_gets_a_full_dry_run(cmbot_harness, matcher):
+    h = await cmbot_harness(_config(matcher))
+    await _seed(h)
+    assert await h.say("my cat walked across the piano again") == []  # chat: not answered
+    reply = (await h.say("!faq test my cat walked across the piano again", **MOD))[0].text
+    assert "score" in reply and "threshold" in reply

@@ -100,7 +100,7 @@ class FaqState:
         self.budgets: dict[str, deque[float]] = {}
         self.kind = self._choose_kind(bot)
         self.lock = asyncio.Lock()
-        self.recent: OrderedDict[tuple[str, str, float | None], Match | None] = OrderedDict()
+        self.recent: OrderedDict[tuple[Any, ...], Match | None] = OrderedDict()
 
     @staticmethod
     def _choose_kind(bot: Bot) -> str:
@@ -185,16 +185,18 @@ class FaqState:
         """Everything but the encoder: the answer, or ``ENCODE`` if the semantic
         matcher has to encode ``text`` (a few milliseconds: best off the message path)."""
         key = (scope, text.lower(), threshold)
-        if key in self.recent:
-            self.recent.move_to_end(key)
-            return self.recent[key]
+        for known in (key, (*key, "gated")) if gate else (key,):
+            if known in self.recent:
+                self.recent.move_to_end(known)
+                return self.recent[known]
         matcher = await self.index(scope)
         if matcher.size == 0:
             return None
         if self.kind == "semantic":
             cheap = self.gates[scope].best(text, 2.0) if gate and scope in self.gates else None
             if gate and (cheap is None or cheap.score < LEXICAL_GATE):
-                return self._remember(key, None)  # chat repeats itself: gate once per line
+                # chat repeats itself: gate each line once (a dry run still matches it)
+                return self._remember((*key, "gated"), None)
             return ENCODE
         return self._remember(key, matcher.best(text, threshold))
 
@@ -203,8 +205,7 @@ class FaqState:
         found = await asyncio.to_thread(matcher.best, text)
         return self._remember((scope, text.lower(), threshold), found)
 
-    def _remember(self, key: tuple[str, str, float | None], found: Match | None
-                  ) -> Match | None:
+    def _remember(self, key: tuple[Any, ...], found: Match | None) -> Match | None:
         self.recent[key] = found
         if len(self.recent) > RECENT_MATCHES:
             self.recent.popitem(last=False)
