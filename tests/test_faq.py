@@ -358,3 +358,25 @@ async def test_a_line_the_gate_turned_away_still_gets_a_full_dry_run(cmbot_harne
     assert await h.say("my cat walked across the piano again") == []  # chat: not answered
     reply = (await h.say("!faq test my cat walked across the piano again", **MOD))[0].text
     assert "score" in reply and "threshold" in reply
+
+
+async def test_unknown_bang_words_in_chat_cost_no_query_and_new_keys_and_aliases_answer(
+        cmbot_harness):
+    h = await cmbot_harness(_config("lexical", "key_cooldown = 0"))
+    await _seed(h)
+    assert await h.say("!lurk") == []
+    queries = []
+    real = h.bot.storage.fetchone
+
+    async def counting(*args, **kwargs):
+        queries.append(args[0])
+        return await real(*args, **kwargs)
+
+    h.bot.storage.fetchone = counting
+    for _ in range(20):
+        assert await h.say("!lurk") == []
+    assert queries == []
+    await h.say("!faq add lurk Enjoy the lurk!", **MOD)
+    assert [s.text for s in await h.say("!lurk")] == ["Enjoy the lurk!"]
+    await h.say("!faq alias lurk afk", **MOD)
+    assert [s.text for s in await h.say("!afk")] == ["Enjoy the lurk!"]

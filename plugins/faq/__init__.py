@@ -101,6 +101,7 @@ class FaqState:
         self.kind = self._choose_kind(bot)
         self.lock = asyncio.Lock()
         self.recent: OrderedDict[tuple[Any, ...], Match | None] = OrderedDict()
+        self.names: dict[str, frozenset[str]] = {}
 
     @staticmethod
     def _choose_kind(bot: Bot) -> str:
@@ -121,6 +122,18 @@ class FaqState:
     def invalidate(self, scope: str) -> None:
         self.dirty.add(scope)
         self.recent.clear()
+        self.names.pop(scope, None)
+
+    async def known_name(self, scope: str, name: str) -> bool:
+        """Whether ``name`` is a key or alias here, from memory: chat is full of
+        ``!lurk``-style lines that are nobody's command, and each cost a query before."""
+        names = self.names.get(scope)
+        if names is None:
+            rows = await self.bot.storage.fetchall(
+                "SELECT key AS name FROM faq_entries WHERE scope=? "
+                "UNION SELECT alias FROM faq_aliases WHERE scope=?", (scope, scope))
+            names = self.names[scope] = frozenset(r["name"] for r in rows)
+        return name in names
 
     async def index(self, scope: str) -> Any:
         """The matcher for a scope, rebuilt after edits; vectors come from the database."""
@@ -291,7 +304,7 @@ async def cmbot_answer(ctx: Context, message: Message) -> Reply | Later | None:
     text = message.text
     if text.startswith(ctx.prefix):
         name = text[len(ctx.prefix):].split(" ", 1)[0].lower()
-        if not name:
+        if not name or not await state.known_name(ctx.scope, name):
             return None
         entry = await state.store.entry(ctx.scope, name)
         if entry is None:
@@ -422,7 +435,9 @@ async def _remove(ctx: Context, key: str) -> str:
 async def _alias(ctx: Context, key: str, alias: str) -> str:
     entry = await _require(ctx, key)
     alias = await _free_name(ctx, alias, "alias")
-    await _state(ctx.bot).store.add_alias(ctx.scope, alias, entry.id)
+    state = _state(ctx.bot)
+    await state.store.add_alias(ctx.scope, alias, entry.id)
+    state.names.pop(ctx.scope, None)
     return f"✓ {ctx.prefix}{alias} now answers like {ctx.prefix}{entry.key}"
 
 
