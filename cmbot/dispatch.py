@@ -93,7 +93,8 @@ class HookCaller:
         # pluggy keeps a hook's implementations in one list that (un)registering changes;
         # its length and the impl at each end detect that without copying it per message
         live = getattr(caller, "_hookimpls", None)
-        stamp = (len(live), id(live[0]), id(live[-1])) if live else None
+        stamp = None if live is None else \
+            (len(live), id(live[0]), id(live[-1])) if live else (0, 0, 0)
         cached = self._cache.get(hook)
         if cached is not None and stamp is not None and cached[0] == stamp:
             return cached[1]
