@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
+import time
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from .dispatch import FaultReporter
@@ -17,12 +18,16 @@ log = logging.getLogger("cmbot.background")
 class Background:
     """Background tasks per plugin, at most ``limit`` running for each."""
 
-    def __init__(self, reporter: FaultReporter, limit: int = 64) -> None:
+    def __init__(self, reporter: FaultReporter, limit: int = 64,
+                 now: Callable[[], float] = time.monotonic, interval: float = 60.0) -> None:
         self.reporter = reporter
         self.limit = limit
+        self._now = now
+        self._interval = interval
         self._tasks: dict[asyncio.Task[Any], str] = {}
         self._running: dict[str, int] = {}
         self._shed: dict[str, int] = {}
+        self._shed_reported: dict[str, tuple[float, int]] = {}
 
     def running(self, plugin: str | None = None) -> int:
         """How many tasks are running (for ``plugin``, or in all)."""
@@ -40,15 +45,24 @@ class Background:
         if self._running.get(plugin, 0) >= cap:
             work.close()
             self._shed[plugin] = self._shed.get(plugin, 0) + 1
-            self.reporter.report(plugin, f"background {what}",
-                                 f"{cap} tasks already running; skipped (load shedding)",
-                                 None)
+            self._report_shedding(plugin, what, cap)
             return False
         task = asyncio.get_running_loop().create_task(work, name=f"cmbot-{plugin}-{what}")
         self._tasks[task] = plugin
         self._running[plugin] = self._running.get(plugin, 0) + 1
         task.add_done_callback(lambda done: self._finished(done, what))
         return True
+
+    def _report_shedding(self, plugin: str, what: str, cap: int) -> None:
+        """A warning at most once per interval per plugin, with the count since the last."""
+        now = self._now()
+        last, count_then = self._shed_reported.get(plugin, (float("-inf"), 0))
+        if now - last < self._interval:
+            return
+        skipped = self._shed[plugin] - count_then
+        log.warning("plugin %r is busy: %d %s task(s) running, so %d more were skipped "
+                    "(load shedding)", plugin, cap, what, skipped)
+        self._shed_reported[plugin] = (now, self._shed[plugin])
 
     def _finished(self, task: asyncio.Task[Any], what: str) -> None:
         plugin = self._tasks.pop(task)

@@ -49,7 +49,7 @@ async def test_a_later_answer_arrives_after_the_message_path_returned(cmbot_harn
 
 async def test_past_its_limit_a_plugin_sheds_background_work_and_says_so_once(
         cmbot_harness, caplog):
-    caplog.set_level(logging.ERROR)
+    caplog.set_level(logging.WARNING)
     gate = asyncio.Event()
     h = await cmbot_harness(plugins=[("fallback", Fallback()), ("slow", SlowAnswerer(gate))],
                             builtins=False)
@@ -63,7 +63,8 @@ async def test_past_its_limit_a_plugin_sheds_background_work_and_says_so_once(
     assert sorted(s.text for s in adapter.sent) == ["answer to q0", "answer to q1", "fallback",
                                                      "fallback"]
     reports = [r for r in caplog.records if "load shedding" in r.getMessage()]
-    assert len(reports) == 1 and "'slow'" in reports[0].getMessage()
+    assert len(reports) == 1 and "'slow' is busy" in reports[0].getMessage()
+    assert reports[0].levelname == "WARNING"
 
 
 async def test_stop_lets_background_work_finish_before_the_database_closes(cmbot_harness):

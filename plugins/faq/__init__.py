@@ -102,6 +102,7 @@ class FaqState:
         self.lock = asyncio.Lock()
         self.recent: OrderedDict[tuple[Any, ...], Match | None] = OrderedDict()
         self.names: dict[str, frozenset[str]] = {}
+        self.names_version = 0
 
     @staticmethod
     def _choose_kind(bot: Bot) -> str:
@@ -122,17 +123,24 @@ class FaqState:
     def invalidate(self, scope: str) -> None:
         self.dirty.add(scope)
         self.recent.clear()
+        self.forget_names(scope)
+
+    def forget_names(self, scope: str) -> None:
         self.names.pop(scope, None)
+        self.names_version += 1
 
     async def known_name(self, scope: str, name: str) -> bool:
         """Whether ``name`` is a key or alias here, from memory: chat is full of
         ``!lurk``-style lines that are nobody's command, and each cost a query before."""
         names = self.names.get(scope)
         if names is None:
+            version = self.names_version
             rows = await self.bot.storage.fetchall(
                 "SELECT key AS name FROM faq_entries WHERE scope=? "
                 "UNION SELECT alias FROM faq_aliases WHERE scope=?", (scope, scope))
-            names = self.names[scope] = frozenset(r["name"] for r in rows)
+            names = frozenset(r["name"] for r in rows)
+            if version == self.names_version:  # no edit while the query ran
+                self.names[scope] = names
         return name in names
 
     async def index(self, scope: str) -> Any:
@@ -437,7 +445,7 @@ async def _alias(ctx: Context, key: str, alias: str) -> str:
     alias = await _free_name(ctx, alias, "alias")
     state = _state(ctx.bot)
     await state.store.add_alias(ctx.scope, alias, entry.id)
-    state.names.pop(ctx.scope, None)
+    state.forget_names(ctx.scope)
     return f"✓ {ctx.prefix}{alias} now answers like {ctx.prefix}{entry.key}"
 
 
