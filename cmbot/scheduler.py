@@ -96,10 +96,12 @@ class Scheduler:
         self._changed()
         if key is not None:
             await self.storage.execute("DELETE FROM cmbot_timers WHERE key=?", (key,))
-        return await self.storage.execute(
+        timer_id = await self.storage.execute(
             "INSERT INTO cmbot_timers(kind, key, payload, due, interval, cron, tz, grace, "
             "created) VALUES(?,?,?,?,?,?,?,?,?)",
             (kind, key, data, due, interval, cron, tz, grace, self.clock.time()))
+        self._changed()  # also after: a deadline read while this ran must not be kept
+        return timer_id
 
     async def at(self, kind: str, when: datetime | float, payload: dict[str, Any] | None = None,
                  *, key: str | None = None, grace: float | None = None) -> int:
