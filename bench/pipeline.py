@@ -7,6 +7,10 @@ Prints messages/s, p50/p99 handling latency and peak RSS for the pipeline, the s
 the floor (VADER alone; the default toxicity scorer alone) on the same messages, RSS after
 10% and at the end (memory flatness), and as its last line:
 msgs_per_s=... p99_ms=... rss_mb=... floor_ratio=...   (pipeline time / scorer time)
+
+The floor runs interleaved with the pipeline, block by block on the same messages, so both
+figures of the ratio are taken under the same machine load: on a shared 2-core machine,
+speed drifts by +-30% over a minute, which skewed a floor measured after the pipeline.
 """
 
 from __future__ import annotations
@@ -70,7 +74,33 @@ def percentile(values: Sequence[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def pipeline(texts: list[str], count: int, channels: int
+BLOCK = 5000  # messages per pipeline block, each followed by the floor on the same lines
+
+
+class Floor:
+    """VADER alone and the default toxicity scorer alone, timed block by block."""
+
+    def __init__(self, texts: list[str]) -> None:
+        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+        self.texts = texts
+        self.vader = SentimentIntensityAnalyzer()
+        self.settings = default_settings()
+        self.vader_s = self.scorer_s = 0.0
+
+    def run(self, start: int, end: int) -> None:
+        texts, size = self.texts, len(self.texts)
+        began = time.perf_counter()
+        for i in range(start, end):
+            self.vader.polarity_scores(texts[i % size])
+        middle = time.perf_counter()
+        for i in range(start, end):
+            flagged(texts[i % size], self.settings)
+        self.vader_s += middle - began
+        self.scorer_s += time.perf_counter() - middle
+
+
+async def pipeline(texts: list[str], count: int, channels: int, floor: Floor | None = None
                    ) -> tuple[float, array.array[float], list[float]]:
     with tempfile.TemporaryDirectory() as tmp:
         h = await make_harness(CONFIG, tmp_path=Path(tmp))
@@ -83,8 +113,13 @@ async def pipeline(texts: list[str], count: int, channels: int
         # floats would add ~32 MB of the benchmark's own memory to the bot's RSS figures
         latencies = array.array("f", bytes(4 * count))
         memory: list[float] = []
+        elapsed = 0.0
         started = time.perf_counter()
         for i in range(count):
+            if floor is not None and i and i % BLOCK == 0:
+                elapsed += time.perf_counter() - started
+                floor.run(i - BLOCK, i)
+                started = time.perf_counter()
             adapter = adapters[i % 2]
             if i % 997 == 0:
                 text = f"!vote {i % 3 + 1}"
@@ -107,24 +142,11 @@ async def pipeline(texts: list[str], count: int, channels: int
                 gc.collect()
                 memory.append(rss_mb())
         await h.bot.background.settle()  # flags and answers still being written
-        elapsed = time.perf_counter() - started
+        elapsed += time.perf_counter() - started
+        if floor is not None:
+            floor.run(count - (count % BLOCK or BLOCK), count)
         await h.close()
     return elapsed, latencies, memory
-
-
-def floor(texts: list[str], count: int) -> tuple[float, float]:
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-
-    vader = SentimentIntensityAnalyzer()
-    started = time.perf_counter()
-    for i in range(count):
-        vader.polarity_scores(texts[i % len(texts)])
-    vader_s = time.perf_counter() - started
-    settings = default_settings()
-    started = time.perf_counter()
-    for i in range(count):
-        flagged(texts[i % len(texts)], settings)
-    return vader_s, time.perf_counter() - started
 
 
 def main() -> None:
@@ -134,8 +156,10 @@ def main() -> None:
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
     args = parser.parse_args()
     texts = load(Path(args.data))
-    elapsed, latencies, memory = asyncio.run(pipeline(texts, args.messages, args.channels))
-    vader_s, scorer_s = floor(texts, args.messages)
+    floor = Floor(texts)
+    elapsed, latencies, memory = asyncio.run(pipeline(texts, args.messages, args.channels,
+                                                      floor))
+    vader_s, scorer_s = floor.vader_s, floor.scorer_s
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     n = args.messages
     print(f"pipeline   msgs_per_s={n / elapsed:.0f} p50_ms={statistics.median(latencies):.3f} "

@@ -8,6 +8,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from types import CoroutineType
 from typing import Any
 
 import pluggy
@@ -76,6 +77,20 @@ class _Resumed:
                     return done.value
 
 
+class _Plan:
+    """How to call one implementation: its plugin's name and which arguments it takes,
+    worked out once instead of per message."""
+
+    __slots__ = ("name", "impl", "function", "plain", "wants_ctx")
+
+    def __init__(self, name: str, impl: pluggy.HookImpl) -> None:
+        self.name = name
+        self.impl = impl
+        self.function = impl.function
+        self.plain = tuple(arg for arg in impl.argnames if arg != "ctx")
+        self.wants_ctx = "ctx" in impl.argnames
+
+
 class HookCaller:
     """Runs hooks plugin by plugin, awaiting coroutines, with a timeout and isolation."""
 
@@ -84,11 +99,13 @@ class HookCaller:
         self.pm = pm
         self.timeout = timeout
         self.reporter = reporter or FaultReporter()
-        self._cache: dict[str, tuple[tuple[int, ...] | None,
-                                     list[tuple[str, pluggy.HookImpl]]]] = {}
+        self._cache: dict[str, tuple[tuple[int, ...] | None, list[_Plan]]] = {}
 
     def implementations(self, hook: str) -> list[tuple[str, pluggy.HookImpl]]:
         """(plugin name, impl) in pluggy's call order (tryfirst first, then LIFO)."""
+        return [(plan.name, plan.impl) for plan in self._plans(hook)]
+
+    def _plans(self, hook: str) -> list[_Plan]:
         caller = getattr(self.pm.hook, hook)
         # pluggy keeps a hook's implementations in one list that (un)registering changes;
         # its length and the impl at each end detect that without copying it per message
@@ -98,23 +115,22 @@ class HookCaller:
         cached = self._cache.get(hook)
         if cached is not None and stamp is not None and cached[0] == stamp:
             return cached[1]
-        impls = caller.get_hookimpls()
-        found = [(self.pm.get_name(impl.plugin) or "?", impl) for impl in reversed(impls)]
-        self._cache[hook] = (stamp, found)
-        return found
+        plans = [_Plan(self.pm.get_name(impl.plugin) or "?", impl)
+                 for impl in reversed(caller.get_hookimpls())]
+        self._cache[hook] = (stamp, plans)
+        return plans
 
-    async def _call_one(self, hook: str, name: str, impl: pluggy.HookImpl,
-                        kwargs: dict[str, Any], make_ctx: Callable[[str], Any] | None,
-                        ) -> tuple[bool, Any]:
-        args = {}
-        for arg in impl.argnames:
-            if arg == "ctx" and make_ctx is not None:
-                args[arg] = make_ctx(name)
-            else:
-                args[arg] = kwargs[arg]
+    async def _call_one(self, hook: str, plan: _Plan, kwargs: dict[str, Any],
+                        make_ctx: Callable[[str], Any] | None) -> tuple[bool, Any]:
+        name = plan.name
+        args = {arg: kwargs[arg] for arg in plan.plain}
+        if plan.wants_ctx:
+            args["ctx"] = make_ctx(name) if make_ctx is not None else kwargs["ctx"]
         try:
-            result = impl.function(**args)
-            if inspect.iscoroutine(result):
+            result = plan.function(**args)
+            if result is None:
+                pass
+            elif isinstance(result, CoroutineType):
                 try:  # most hook calls finish without waiting on anything: no timer
                     first = result.send(None)
                 except StopIteration as done:
@@ -137,19 +153,19 @@ class HookCaller:
                        **kwargs: Any) -> list[tuple[str, Any]]:
         """Call every implementation; return (plugin, result) for those that succeeded."""
         results = []
-        for name, impl in self.implementations(hook):
-            ok, result = await self._call_one(hook, name, impl, kwargs, make_ctx)
+        for plan in self._plans(hook):
+            ok, result = await self._call_one(hook, plan, kwargs, make_ctx)
             if ok:
-                results.append((name, result))
+                results.append((plan.name, result))
         return results
 
     async def call_first(self, hook: str, make_ctx: Callable[[str], Any] | None = None,
                          **kwargs: Any) -> tuple[str, Any] | None:
         """Call implementations in order until one returns a non-None result."""
-        for name, impl in self.implementations(hook):
-            ok, result = await self._call_one(hook, name, impl, kwargs, make_ctx)
+        for plan in self._plans(hook):
+            ok, result = await self._call_one(hook, plan, kwargs, make_ctx)
             if ok and result is not None:
-                return name, result
+                return plan.name, result
         return None
 
     def call_sync_per_plugin(self, hook: str, **kwargs: Any) -> list[tuple[str, Any]]:

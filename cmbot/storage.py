@@ -72,14 +72,18 @@ class Storage:
             await self._db.close()
             self._db = None
 
+    async def _in_thread(self, work: Any, sql: str,
+                         params: Sequence[Any] | dict[str, Any]) -> Any:
+        """Run ``work(connection, sql, params)`` on the connection's thread in one round
+        trip. aiosqlite's cursor API costs a thread hop per call (execute, fetch, close),
+        and each hop waits for the GIL behind the busy event loop."""
+        db = self.db
+        async with self._lock:
+            return await db._execute(work, db._conn, sql, params)  # noqa: SLF001
+
     async def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
         """Run one statement (committed on return). Returns lastrowid."""
-        async with self._lock:
-            cursor = await self.db.execute(sql, params)
-            rowid = cursor.lastrowid or 0
-            rowcount = cursor.rowcount
-            await cursor.close()
-        self.last_rowcount = rowcount
+        rowid, self.last_rowcount = await self._in_thread(_run, sql, params)
         return rowid
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
@@ -88,15 +92,11 @@ class Storage:
 
     async def fetchone(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()
                        ) -> sqlite3.Row | None:
-        async with self._lock:
-            async with self.db.execute(sql, params) as cursor:
-                return await cursor.fetchone()
+        return await self._in_thread(_fetchone, sql, params)  # type: ignore[no-any-return]
 
     async def fetchall(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()
                        ) -> list[sqlite3.Row]:
-        async with self._lock:
-            async with self.db.execute(sql, params) as cursor:
-                return list(await cursor.fetchall())
+        return await self._in_thread(_fetchall, sql, params)  # type: ignore[no-any-return]
 
     async def fetchval(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
         row = await self.fetchone(sql, params)
@@ -156,3 +156,27 @@ def _split_sql(script: str) -> list[str]:
     if buf.strip():
         statements.append(buf.strip())
     return statements
+
+
+def _run(conn: sqlite3.Connection, sql: str, params: Any) -> tuple[int, int]:
+    cursor = conn.execute(sql, params)
+    try:
+        return cursor.lastrowid or 0, cursor.rowcount
+    finally:
+        cursor.close()
+
+
+def _fetchone(conn: sqlite3.Connection, sql: str, params: Any) -> sqlite3.Row | None:
+    cursor = conn.execute(sql, params)
+    try:
+        return cursor.fetchone()  # type: ignore[no-any-return]
+    finally:
+        cursor.close()
+
+
+def _fetchall(conn: sqlite3.Connection, sql: str, params: Any) -> list[sqlite3.Row]:
+    cursor = conn.execute(sql, params)
+    try:
+        return cursor.fetchall()
+    finally:
+        cursor.close()

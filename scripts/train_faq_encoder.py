@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
+import json
 import random
 import sys
 import time
@@ -35,13 +37,26 @@ OUT = ROOT / "cmbot" / "data" / "minilm-faq-int8.onnx"
 BATCH_INTENTS, PER_INTENT = 32, 4
 
 
-def load_intents(data: Path) -> list[tuple[str, str]]:
+def load_intents(data: Path, clinc: Path | None = None, hold_out: int | None = None
+                 ) -> tuple[list[tuple[str, str]], list[str]]:
+    """(utterance, intent) rows to train on, and out-of-scope lines (negatives only)."""
     rows = [(r["text"], "b:" + r["category"])
             for r in csv.DictReader((data / "faq" / "banking77" / "train.csv").open())]
     rows += [(r["text_original"] or r["text"], "h:" + r["intent"])
              for r in csv.DictReader((data / "faq" / "hwu64" / "hwu64_kfold1.csv").open())
              if r["split"] == "train"]
-    return rows
+    negatives: list[str] = []
+    if clinc is not None:
+        file = json.loads(clinc.read_text(encoding="utf-8"))
+        rows += [(text, "c:" + intent) for split in ("train", "val")
+                 for text, intent in file[split] if clinc_half(intent) != hold_out]
+        negatives = [item[0] for item in file["oos_train"] + file["oos_val"]]
+    return rows, negatives
+
+
+def clinc_half(intent: str) -> int:
+    """Which half of a CLINC file's intents ``--hold-out`` leaves out (0 or 1)."""
+    return hashlib.sha256(intent.encode()).digest()[0] % 2
 
 
 def main() -> None:
@@ -56,6 +71,13 @@ def main() -> None:
     parser.add_argument("--lr", type=float, default=5e-5)
     parser.add_argument("--temperature", type=float, default=0.05)
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--clinc", type=Path, help="also train on this CLINC150-format file "
+                        "(its in-scope train and val intents; its out-of-scope lines as "
+                        "negatives)")
+    parser.add_argument("--hold-out", type=int, choices=(0, 1),
+                        help="leave this half of the --clinc intents out (cross-validation)")
+    parser.add_argument("--negatives", type=int, default=8,
+                        help="out-of-scope lines added to each batch as negatives")
     parser.add_argument("--fuse", action="store_true",
                         help="fuse attention and layer norms before quantizing (~8%% faster)")
     args = parser.parse_args()
@@ -94,9 +116,10 @@ def main() -> None:
         pooled = (hidden * mask[..., None]).sum(1) / mask.sum(1, keepdim=True)
         return torch.nn.functional.normalize(pooled, dim=-1)
 
-    rows = load_intents(args.data)
+    rows, negatives = load_intents(args.data, args.clinc, args.hold_out)
     started = time.time()
     states = below([text for text, _ in rows])
+    negative_states = below(negatives) if negatives else []
     print(f"{len(rows)} utterances; frozen layers run in {time.time() - started:.0f}s",
           flush=True)
     by_intent: dict[str, list[int]] = {}
@@ -114,12 +137,18 @@ def main() -> None:
                                                            len(by_intent[intent]))):
                 batch.append(states[index])
                 labels.append(label)
+        if negative_states:  # each its own class: pushed away from every intent
+            for k, state in enumerate(rng.sample(negative_states, args.negatives)):
+                batch.append(state)
+                labels.append(-1 - k)
         vectors = top(batch)
         y = torch.tensor(labels)
         eye = torch.eye(len(labels), dtype=torch.bool)
         logits = (vectors @ vectors.T / args.temperature).masked_fill(eye, -1e9)
         positive = (y[:, None] == y[None, :]) & ~eye
-        loss = (-(logits.log_softmax(1) * positive).sum(1) / positive.sum(1)).mean()
+        anchors = positive.any(1)  # out-of-scope rows have no positive: negatives only
+        loss = (-(logits.log_softmax(1) * positive).sum(1)[anchors]
+                / positive.sum(1)[anchors]).mean()
         optimiser.zero_grad()
         loss.backward()
         optimiser.step()

@@ -1,4 +1,8 @@
+import re
+
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from cmbot import Platform, Reply, Role, hookimpl
 from cmbot.safety import clean_inbound, clean_outbound
@@ -8,6 +12,21 @@ def test_zalgo_is_flattened_and_control_characters_removed():
     zalgo = "h" + "\u0301" * 50 + "i\x00\x07"
     text, cut = clean_inbound(zalgo)
     assert text == "h\u0301\u0301i" and not cut
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab? \t\n\r\x07\x7f"), max_size=60)
+       | st.text(alphabet=st.characters(max_codepoint=127), max_size=60),
+       st.integers(min_value=16, max_value=80))  # no pre-cut: 60 < 4 * 16
+@example("a  b", 20)
+@example(" a", 20)
+@example("a ", 20)
+@example("a\tb", 20)
+@example("a\x07", 20)
+def test_plain_ascii_chat_is_cleaned_like_every_other_line(text, limit):
+    """The fast path for ordinary ASCII chat gives what the full clean-up gives."""
+    folded = re.sub(r"[\t\n\r ]+", " ", re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "", text)).strip()
+    assert clean_inbound(text, limit) == (folded[:limit], len(folded) > limit)
 
 
 def test_oversized_input_is_cut_and_marked():
