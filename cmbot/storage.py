@@ -46,6 +46,7 @@ class Storage:
         self._db: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
         self.last_rowcount = 0  # rows changed by the latest execute()
+        self.trace: list[str] | None = None  # when a list, the SQL of each statement run
 
     @property
     def db(self) -> aiosqlite.Connection:
@@ -78,6 +79,8 @@ class Storage:
         trip. aiosqlite's cursor API costs a thread hop per call (execute, fetch, close),
         and each hop waits for the GIL behind the busy event loop."""
         db = self.db
+        if self.trace is not None:
+            self.trace.append(sql)
         async with self._lock:
             return await db._execute(work, db._conn, sql, params)  # noqa: SLF001
 
@@ -105,6 +108,8 @@ class Storage:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """``async with storage.transaction() as db:`` — all or nothing, committed on exit."""
+        if self.trace is not None:
+            self.trace.append("BEGIN IMMEDIATE")
         async with self._lock:
             await self.db.execute("BEGIN IMMEDIATE")
             try:

@@ -12,7 +12,8 @@ database in ``tmp_path``, a frozen clock, and direct dispatch: no sleeps, no net
 from __future__ import annotations
 
 import tomllib
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -86,6 +87,17 @@ class Harness:
 
     def texts(self, platform: Platform | None = None) -> list[str]:
         return [s.text for s in self.sent(platform)]
+
+    @contextmanager
+    def queries(self) -> Iterator[list[str]]:
+        """``with h.queries() as sql:`` the SQL of every statement the bot runs in the block
+        (to check that a hot path, such as ordinary chat, costs no database round trip)."""
+        storage = self.bot.storage
+        outer, storage.trace = storage.trace, []
+        try:
+            yield storage.trace
+        finally:
+            storage.trace = outer
 
     def clear(self) -> None:
         for adapter in self.platforms.values():

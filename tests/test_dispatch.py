@@ -3,7 +3,7 @@ import logging
 
 import pytest
 
-from cmbot import Action, Platform, Reply, Verdict, hookimpl
+from cmbot import Action, Platform, Reply, Role, Verdict, hookimpl
 from cmbot.dispatch import FaultReporter
 
 HOOKS = ["cmbot_moderate", "cmbot_answer", "cmbot_on_message", "cmbot_startup",
@@ -193,3 +193,19 @@ async def test_hooks_that_wait_and_hooks_that_do_not_both_return_their_results(c
                             builtins=False)
     assert [s.text for s in await h.say("slow please")] == ["waited"]
     assert [s.text for s in await h.say("quick please")] == ["quick"]
+
+
+async def test_ordinary_chat_through_every_builtin_plugin_costs_no_database_query(
+        cmbot_harness):
+    """The hot path: a line that is not a command, not a question and not toxic is decided
+    from memory by every built-in plugin (a busy channel must not queue behind SQLite)."""
+    h = await cmbot_harness()
+    await h.say("!faq add discord Join us at discord.gg/example", role=Role.MODERATOR)
+    await h.say("first line loads the channel's allowlist")
+    with h.queries() as queries:
+        for text in ("lol nice", "W", "that play was clean", "KEKW KEKW", "gg"):
+            assert await h.say(text) == []
+    assert queries == []
+    with h.queries() as queries:
+        await h.say("!faq list", role=Role.MODERATOR)
+    assert queries  # the tracing itself works

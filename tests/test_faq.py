@@ -365,16 +365,9 @@ async def test_unknown_bang_words_in_chat_cost_no_query_and_new_keys_and_aliases
     h = await cmbot_harness(_config("lexical", "key_cooldown = 0"))
     await _seed(h)
     assert await h.say("!lurk") == []
-    queries = []
-    real = h.bot.storage.fetchone
-
-    async def counting(*args, **kwargs):
-        queries.append(args[0])
-        return await real(*args, **kwargs)
-
-    h.bot.storage.fetchone = counting
-    for _ in range(20):
-        assert await h.say("!lurk") == []
+    with h.queries() as queries:
+        for _ in range(20):
+            assert await h.say("!lurk") == []
     assert queries == []
     await h.say("!faq add lurk Enjoy the lurk!", **MOD)
     assert [s.text for s in await h.say("!lurk")] == ["Enjoy the lurk!"]

@@ -154,18 +154,10 @@ async def test_ticks_before_the_next_deadline_do_not_query_and_new_timers_are_st
     scheduler = h.bot.scheduler
     scheduler.on("test.t", handler)
     await scheduler.at("test.t", h.clock.time() + 100, {"n": 1})
-    queries = []
-    real = h.bot.storage.fetchall
-
-    async def counting(*args, **kwargs):
-        queries.append(args[0])
-        return await real(*args, **kwargs)
-
-    h.bot.storage.fetchall = counting
     await h.advance(1)  # learns the next deadline
-    queries.clear()
-    for _ in range(50):
-        await h.advance(1)
+    with h.queries() as queries:
+        for _ in range(50):
+            await h.advance(1)
     assert queries == [] and fired == []
     await scheduler.at("test.t", h.clock.time() + 5, {"n": 2})  # earlier than the first
     await h.advance(6)
