@@ -274,3 +274,27 @@ async def test_flags_are_written_off_the_message_path_and_survive_a_stop(cmbot_h
     assert len(notices) == 3 and all(n.startswith("🚩 flag #") for n in notices)
     queue = (await h.say("!flags", **MOD))[0].text
     assert queue.startswith("3 open:")
+
+
+def test_a_flood_of_distinct_long_lines_keeps_the_raid_detector_bounded():
+    """Memory per channel is capped whatever the lines' length, and a raid that follows
+    a flood of distinct lines is still caught."""
+    from cmbot_plugins.toxicity.raid import MAX_TRACKED_PAIRS, RaidDetector
+
+    detector = RaidDetector()
+    now = 0.0
+    for i in range(MAX_TRACKED_PAIRS * 3):  # all inside one window
+        line = f"distinct line {i} " + "x" * 1500
+        assert detector.observe("twitch:c", now, bad=False, normalised=line, user=f"u{i}",
+                                text=line) is None
+        now += 0.001
+    watch = detector.channels["twitch:c"]
+    assert len(watch.pairs) == MAX_TRACKED_PAIRS
+    assert sum(watch.senders.values()) == MAX_TRACKED_PAIRS
+    alerts = [detector.observe("twitch:c", now, bad=False, normalised="buy followers now",
+                               user=f"bot{i}", text="buy followers now") for i in range(8)]
+    assert alerts[-1] is not None and "from 8 accounts" in alerts[-1]
+    now += 120  # everything leaves the window
+    detector.observe("twitch:c", now, bad=False, normalised="hello there", user="v",
+                     text="hello there")
+    assert len(watch.pairs) == 1 and watch.senders == {hash("hello there"): 1}

@@ -6,18 +6,22 @@ from __future__ import annotations
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 
-MAX_TRACKED_LINES = 5000
+MAX_TRACKED_PAIRS = 2000
+"""Per channel, the (line, sender) pairs kept for the identical-line check: the newest
+ones within the window. A raid of 8 accounts is far inside the last 2,000 lines, and a
+flood of distinct lines in every channel cannot grow memory past ~0.5 MB a channel."""
 
 
 @dataclass
 class ChannelWatch:
     bad: deque[float] = field(default_factory=deque)
-    same: dict[str, OrderedDict[str, float]] = field(default_factory=dict)
-    """Per normalised line, its senders by last time, oldest first."""
+    pairs: OrderedDict[tuple[int, str], float] = field(default_factory=OrderedDict)
+    """(hash of the normalised line, sender) -> last time, oldest first."""
+    senders: dict[int, int] = field(default_factory=dict)
+    """Per line hash, how many distinct senders ``pairs`` holds for it."""
     baseline: float = 0.0  # bad lines per window, slow moving average
     alerting_until: float = 0.0
     last_update: float = 0.0
-    seen: int = 0
     samples: deque[str] = field(default_factory=lambda: deque(maxlen=3))
 
 
@@ -47,24 +51,27 @@ class RaidDetector:
             watch.samples.append(text[:80])
         alert = None
         if len(normalised) >= 6:
-            senders = watch.same.get(normalised)
-            if senders is None:
-                senders = watch.same[normalised] = OrderedDict()
-            senders[user] = now
-            senders.move_to_end(user)
+            line = hash(normalised)  # fixed size whatever the line's length
+            pairs, senders = watch.pairs, watch.senders
+            key = (line, user)
+            if key in pairs:
+                pairs.move_to_end(key)
+            else:
+                senders[line] = senders.get(line, 0) + 1
+            pairs[key] = now
             edge = now - self.window
-            while next(iter(senders.values())) <= edge:  # oldest first: stop at the first
-                senders.popitem(last=False)  # sender still in the window (the newest is)
-            if len(senders) >= self.identical_accounts and now >= watch.alerting_until:
-                alert = (f"⚠ possible raid: the same message from {len(senders)} accounts in "
+            while pairs and (len(pairs) > MAX_TRACKED_PAIRS
+                             or next(iter(pairs.values())) <= edge):
+                (old, _), _ = pairs.popitem(last=False)  # oldest first
+                left = senders[old] - 1
+                if left:
+                    senders[old] = left
+                else:
+                    del senders[old]
+            count = senders.get(line, 0)
+            if count >= self.identical_accounts and now >= watch.alerting_until:
+                alert = (f"⚠ possible raid: the same message from {count} accounts in "
                          f"{self.window:.0f}s: “{text[:80]}”")
-            watch.seen += 1
-            if watch.seen % 500 == 0:  # forget lines that left the window
-                edge = now - self.window
-                for key in [k for k, v in watch.same.items() if next(reversed(v.values())) <= edge]:
-                    del watch.same[key]
-                if len(watch.same) > MAX_TRACKED_LINES:  # a flood of distinct lines
-                    watch.same.clear()
         rate = len(watch.bad)
         threshold = max(self.minimum, self.factor * watch.baseline)
         if alert is None and rate >= threshold and now >= watch.alerting_until:
