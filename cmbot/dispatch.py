@@ -77,6 +77,18 @@ class _Resumed:
                     return done.value
 
 
+_FAILED = object()  # an implementation raised or timed out (already reported)
+
+
+class _Pending:
+    """A hook call still waiting on something."""
+
+    __slots__ = ("awaitable",)
+
+    def __init__(self, awaitable: Any) -> None:
+        self.awaitable = awaitable
+
+
 class _Plan:
     """How to call one implementation: its plugin's name and which arguments it takes,
     worked out once instead of per message."""
@@ -120,42 +132,51 @@ class HookCaller:
         self._cache[hook] = (stamp, plans)
         return plans
 
-    async def _call_one(self, hook: str, plan: _Plan, kwargs: dict[str, Any],
-                        make_ctx: Callable[[str], Any] | None) -> tuple[bool, Any]:
-        name = plan.name
+    def _start(self, hook: str, plan: _Plan, kwargs: dict[str, Any],
+               make_ctx: Callable[[str], Any] | None) -> Any:
+        """Call one implementation. Returns its result, ``_FAILED`` (reported), or a
+        ``_Pending`` when it has to wait on something: most calls finish without
+        waiting, and those pay for no extra coroutine and no timer."""
         args = {arg: kwargs[arg] for arg in plan.plain}
         if plan.wants_ctx:
-            args["ctx"] = make_ctx(name) if make_ctx is not None else kwargs["ctx"]
+            args["ctx"] = make_ctx(plan.name) if make_ctx is not None else kwargs["ctx"]
         try:
             result = plan.function(**args)
             if result is None:
-                pass
-            elif isinstance(result, CoroutineType):
-                try:  # most hook calls finish without waiting on anything: no timer
+                return None
+            if isinstance(result, CoroutineType):
+                try:
                     first = result.send(None)
                 except StopIteration as done:
-                    result = done.value
-                else:
-                    async with asyncio.timeout(self.timeout):  # no extra task per call
-                        result = await _Resumed(result, first)
-            elif inspect.isawaitable(result):
-                async with asyncio.timeout(self.timeout):
-                    result = await result
-        except TimeoutError as exc:
-            self.reporter.report(name, hook, f"timed out after {self.timeout:g}s", exc)
-            return False, None
+                    return done.value
+                return _Pending(_Resumed(result, first))
+            if inspect.isawaitable(result):
+                return _Pending(result)
+            return result
         except Exception as exc:  # noqa: BLE001 - isolation is the point
-            self.reporter.report(name, hook, f"{type(exc).__name__}: {exc}", exc)
-            return False, None
-        return True, result
+            self.reporter.report(plan.name, hook, f"{type(exc).__name__}: {exc}", exc)
+            return _FAILED
+
+    async def _finish(self, hook: str, plan: _Plan, pending: _Pending) -> Any:
+        """Await the rest of a call that is waiting, under the hook timeout."""
+        try:
+            async with asyncio.timeout(self.timeout):
+                return await pending.awaitable
+        except TimeoutError as exc:
+            self.reporter.report(plan.name, hook, f"timed out after {self.timeout:g}s", exc)
+        except Exception as exc:  # noqa: BLE001 - isolation is the point
+            self.reporter.report(plan.name, hook, f"{type(exc).__name__}: {exc}", exc)
+        return _FAILED
 
     async def call_all(self, hook: str, make_ctx: Callable[[str], Any] | None = None,
                        **kwargs: Any) -> list[tuple[str, Any]]:
         """Call every implementation; return (plugin, result) for those that succeeded."""
         results = []
         for plan in self._plans(hook):
-            ok, result = await self._call_one(hook, plan, kwargs, make_ctx)
-            if ok:
+            result = self._start(hook, plan, kwargs, make_ctx)
+            if type(result) is _Pending:
+                result = await self._finish(hook, plan, result)
+            if result is not _FAILED:
                 results.append((plan.name, result))
         return results
 
@@ -163,8 +184,10 @@ class HookCaller:
                          **kwargs: Any) -> tuple[str, Any] | None:
         """Call implementations in order until one returns a non-None result."""
         for plan in self._plans(hook):
-            ok, result = await self._call_one(hook, plan, kwargs, make_ctx)
-            if ok and result is not None:
+            result = self._start(hook, plan, kwargs, make_ctx)
+            if type(result) is _Pending:
+                result = await self._finish(hook, plan, result)
+            if result is not None and result is not _FAILED:
                 return plan.name, result
         return None
 

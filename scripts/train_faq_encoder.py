@@ -35,6 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "cmbot" / "data" / "minilm-faq-int8.onnx"
 BATCH_INTENTS, PER_INTENT = 32, 4
+SUPPORT, QUERIES, OUTSIDE = 5, 2, 24  # proto: phrasings per prototype, questions per intent
 
 
 def load_intents(data: Path, clinc: Path | None = None, hold_out: int | None = None
@@ -78,6 +79,14 @@ def main() -> None:
                         help="leave this half of the --clinc intents out (cross-validation)")
     parser.add_argument("--negatives", type=int, default=8,
                         help="out-of-scope lines added to each batch as negatives")
+    parser.add_argument("--loss", choices=("supcon", "proto"), default="supcon",
+                        help="supcon: supervised contrastive; proto: prototypes of "
+                        f"{SUPPORT} phrasings against a fixed answer threshold, with lines "
+                        "of intents outside the batch (and --clinc out-of-scope lines) as "
+                        "questions that must fall below it")
+    parser.add_argument("--reject-at", type=float, default=0.80,
+                        help="proto: the similarity a question must pass to be answered")
+    parser.add_argument("--cache", type=Path, help="keep frozen hidden states in this file")
     parser.add_argument("--fuse", action="store_true",
                         help="fuse attention and layer norms before quantizing (~8%% faster)")
     args = parser.parse_args()
@@ -118,8 +127,15 @@ def main() -> None:
 
     rows, negatives = load_intents(args.data, args.clinc, args.hold_out)
     started = time.time()
-    states = below([text for text, _ in rows])
-    negative_states = below(negatives) if negatives else []
+    cached: dict[str, torch.Tensor] = {}
+    if args.cache is not None and args.cache.exists():
+        cached = torch.load(args.cache)
+    missing = sorted(({t for t, _ in rows} | set(negatives)) - set(cached))
+    cached.update(zip(missing, below(missing), strict=True))
+    if args.cache is not None and missing:
+        torch.save(cached, args.cache)
+    states = [cached[text] for text, _ in rows]
+    negative_states = [cached[text] for text in negatives]
     print(f"{len(rows)} utterances; frozen layers run in {time.time() - started:.0f}s",
           flush=True)
     by_intent: dict[str, list[int]] = {}
@@ -131,24 +147,12 @@ def main() -> None:
     rng = random.Random(0)
     model.train()
     for step in range(1, args.steps + 1):
-        batch, labels = [], []
-        for label, intent in enumerate(rng.sample(intents, BATCH_INTENTS)):
-            for index in rng.sample(by_intent[intent], min(PER_INTENT,
-                                                           len(by_intent[intent]))):
-                batch.append(states[index])
-                labels.append(label)
-        if negative_states:  # each its own class: pushed away from every intent
-            for k, state in enumerate(rng.sample(negative_states, args.negatives)):
-                batch.append(state)
-                labels.append(-1 - k)
-        vectors = top(batch)
-        y = torch.tensor(labels)
-        eye = torch.eye(len(labels), dtype=torch.bool)
-        logits = (vectors @ vectors.T / args.temperature).masked_fill(eye, -1e9)
-        positive = (y[:, None] == y[None, :]) & ~eye
-        anchors = positive.any(1)  # out-of-scope rows have no positive: negatives only
-        loss = (-(logits.log_softmax(1) * positive).sum(1)[anchors]
-                / positive.sum(1)[anchors]).mean()
+        if args.loss == "proto":
+            loss = proto_loss(rng, intents, by_intent, states, negative_states, top,
+                              args.reject_at, args.temperature, args.negatives)
+        else:
+            loss = supcon_loss(rng, intents, by_intent, states, negative_states, top,
+                               args.temperature, args.negatives)
         optimiser.zero_grad()
         loss.backward()
         optimiser.step()
@@ -157,6 +161,66 @@ def main() -> None:
                   flush=True)
     model.eval()
     export(model, args.out, fuse=args.fuse)
+
+
+def supcon_loss(rng: random.Random, intents: list[str], by_intent: dict[str, list[int]],
+                states: list, negative_states: list, top: object, temperature: float,
+                negatives: int) -> object:
+    """Supervised contrastive: lines of one intent close, of different intents apart."""
+    import torch
+
+    batch, labels = [], []
+    for label, intent in enumerate(rng.sample(intents, BATCH_INTENTS)):
+        for index in rng.sample(by_intent[intent], min(PER_INTENT, len(by_intent[intent]))):
+            batch.append(states[index])
+            labels.append(label)
+    if negative_states:  # each its own class: pushed away from every intent
+        for k, state in enumerate(rng.sample(negative_states, negatives)):
+            batch.append(state)
+            labels.append(-1 - k)
+    vectors = top(batch)  # type: ignore[operator]
+    y = torch.tensor(labels)
+    eye = torch.eye(len(labels), dtype=torch.bool)
+    logits = (vectors @ vectors.T / temperature).masked_fill(eye, -1e9)
+    positive = (y[:, None] == y[None, :]) & ~eye
+    anchors = positive.any(1)  # out-of-scope rows have no positive: negatives only
+    return (-(logits.log_softmax(1) * positive).sum(1)[anchors]
+            / positive.sum(1)[anchors]).mean()
+
+
+def proto_loss(rng: random.Random, intents: list[str], by_intent: dict[str, list[int]],
+               states: list, negative_states: list, top: object, reject_at: float,
+               temperature: float, negatives: int) -> object:
+    """What the FAQ does: a question goes to the nearest entry centroid (the mean of a few
+    phrasings) if its cosine passes one fixed threshold. Each question's target is its own
+    entry, or "no answer" (a logit fixed at the threshold) for a line of an intent outside
+    the batch or an out-of-scope line."""
+    import torch
+
+    chosen = [i for i in rng.sample(intents, len(intents))
+              if len(by_intent[i]) >= SUPPORT + QUERIES][:BATCH_INTENTS]
+    support, questions, targets = [], [], []
+    for label, intent in enumerate(chosen):
+        picked = rng.sample(by_intent[intent], SUPPORT + QUERIES)
+        support += [states[i] for i in picked[:SUPPORT]]
+        questions += [states[i] for i in picked[SUPPORT:]]
+        targets += [label] * QUERIES
+    inside = set(chosen)
+    outside = [i for i in intents if i not in inside]
+    for intent in rng.sample(outside, min(OUTSIDE, len(outside))):
+        questions.append(states[rng.choice(by_intent[intent])])
+        targets.append(len(chosen))
+    for state in rng.sample(negative_states, min(negatives, len(negative_states))):
+        questions.append(state)
+        targets.append(len(chosen))
+    vectors = top(support + questions)  # type: ignore[operator]
+    count = len(chosen) * SUPPORT
+    prototypes = torch.nn.functional.normalize(
+        vectors[:count].reshape(len(chosen), SUPPORT, -1).mean(1), dim=-1)
+    scores = vectors[count:] @ prototypes.T
+    reject = torch.full((scores.shape[0], 1), reject_at)
+    logits = torch.cat([scores, reject], dim=1) / temperature
+    return torch.nn.functional.cross_entropy(logits, torch.tensor(targets))
 
 
 def export(model: object, out: Path, fuse: bool = False) -> None:

@@ -140,62 +140,66 @@ def _frozen(settings: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
                         for k, v in settings.items()))
 
 
+@dataclasses.dataclass(slots=True)
+class ChannelScoring:
+    """What scoring a line needs from its channel, worked out on its first line (and again
+    after its allowlist changes) instead of on every message."""
+
+    settings: dict[str, Any]
+    exempt: Role
+    allowed: dict[str, set[str]]
+    terms: frozenset[str]
+    patterns: list[Any]
+    config: int
+    raid: RaidDetector
+
+
 class ToxState:
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
         self.store = ToxStore(bot.storage)
         self.permits: dict[str, float] = {}
-        self.allowed: dict[str, dict[str, set[str]]] = {}
-        self.patterns: dict[str, list[Any]] = {}
+        self.channels: dict[str, ChannelScoring] = {}
         self.raids: dict[str, RaidDetector] = {}
         self.notices: dict[str, deque[float]] = {}
         self.held: dict[str, int] = {}
         self.recent = RecentAssessments()
         self.configs: dict[tuple[Any, ...], int] = {}
-        self.channel_configs: dict[str, int] = {}
 
-    def config_of(self, ctx: Context, allowed_terms: set[str]) -> int:
-        """A small id for the channel's scoring configuration (settings, allowed terms,
-        patterns): channels configured alike share cached assessments."""
-        found = self.channel_configs.get(ctx.channel.key)
-        if found is None:
-            if len(self.configs) >= MAX_CONFIGS:  # years of allowlist changes: start afresh
-                self.configs.clear()
-                self.channel_configs.clear()
-                self.recent = RecentAssessments()
-            fingerprint = (_frozen(ctx.settings), frozenset(allowed_terms),
-                           tuple(p.pattern for p in self.patterns_for(ctx)))
-            found = self.configs.setdefault(fingerprint, len(self.configs))
-            self.channel_configs[ctx.channel.key] = found
+    async def scoring(self, ctx: Context) -> ChannelScoring:
+        """The channel's scoring setup, loaded on its first line."""
+        key = ctx.channel.key
+        found = self.channels.get(key)
+        if found is not None:
+            return found
+        settings = ctx.settings
+        allowed = await self.store.allowed(key)
+        terms = frozenset(allowed.get("term", ()))
+        try:
+            patterns = compile_patterns(settings["regex"])
+        except ValueError as exc:
+            log.error("[plugins.toxicity] regex: %s; custom patterns are off", exc)
+            patterns = []
+        if len(self.configs) >= MAX_CONFIGS:  # years of allowlist changes: start afresh
+            self.configs.clear()
+            self.channels.clear()
+            self.recent = RecentAssessments()
+        # channels configured alike share cached assessments
+        fingerprint = (_frozen(settings), terms, tuple(p.pattern for p in patterns))
+        config = self.configs.setdefault(fingerprint, len(self.configs))
+        raid = self.raids.get(key)
+        if raid is None:  # survives allowlist changes: a burst in progress stays tracked
+            raid = self.raids[key] = RaidDetector(
+                settings["raid_window"], settings["raid_factor"], settings["raid_minimum"],
+                settings["raid_identical_accounts"])
+        found = self.channels[key] = ChannelScoring(
+            settings, min(Role.parse(settings["exempt_role"]), Role.MODERATOR), allowed,
+            terms, patterns, config, raid)
         return found
 
     def forget_channel(self, channel: str) -> None:
         """The channel's allowlist changed: re-read it and score its lines again."""
-        self.allowed.pop(channel, None)
-        self.channel_configs.pop(channel, None)
-
-    async def allowed_for(self, channel: str) -> dict[str, set[str]]:
-        if channel not in self.allowed:
-            self.allowed[channel] = await self.store.allowed(channel)
-        return self.allowed[channel]
-
-    def patterns_for(self, ctx: Context) -> list[Any]:
-        key = ctx.channel.key
-        if key not in self.patterns:
-            try:
-                self.patterns[key] = compile_patterns(ctx.settings["regex"])
-            except ValueError as exc:
-                log.error("[plugins.toxicity] regex: %s; custom patterns are off", exc)
-                self.patterns[key] = []
-        return self.patterns[key]
-
-    def raid_for(self, ctx: Context) -> RaidDetector:
-        key = ctx.channel.key
-        if key not in self.raids:
-            s = ctx.settings
-            self.raids[key] = RaidDetector(s["raid_window"], s["raid_factor"],
-                                           s["raid_minimum"], s["raid_identical_accounts"])
-        return self.raids[key]
+        self.channels.pop(channel, None)
 
 
 def _state(bot: Bot) -> ToxState:
@@ -257,34 +261,38 @@ async def cmbot_forget_user(bot: Bot, user_key: str) -> None:
 
 @hookimpl
 async def cmbot_moderate(ctx: Context, message: Message) -> Verdict | None:
-    settings = ctx.settings
+    state = _state(ctx.bot)
+    channel = state.channels.get(ctx.channel.key) or await state.scoring(ctx)
+    settings = channel.settings
     if not settings["enabled"]:
         return None
     author = message.author
-    state = _state(ctx.bot)
-    now = ctx.bot.clock.time()
-    if author.role >= min(Role.parse(settings["exempt_role"]), Role.MODERATOR):
+    if author.role >= channel.exempt:
         return None
-    allowed = await state.allowed_for(ctx.channel.key)
-    permit_key = f"{author.platform.value}:{author.name.lower()}"
-    permit = state.permits.get(permit_key, 0.0) > now
-    if permit and links(message.text, settings["link_allowlist"]) is not None:
-        state.permits.pop(permit_key, None)  # a permit covers one link
-    terms = allowed.get("term", set())
-    config = state.config_of(ctx, terms)
-    result = state.recent.get(config, message.text, permit)
+    now = ctx.bot.clock.time()
+    text = message.text
+    permit = False
+    if state.permits:  # !permit: one link allowed for a while
+        permit_key = f"{author.platform.value}:{author.name.lower()}"
+        until = state.permits.get(permit_key)
+        if until is not None:
+            permit = until > now
+            if not permit or links(text, settings["link_allowlist"]) is not None:
+                state.permits.pop(permit_key, None)  # expired, or used on this link
+    result = state.recent.get(channel.config, text, permit)
     if result is None:
-        result = assess(message.text, settings, allowed_terms=frozenset(terms),
-                        patterns=state.patterns_for(ctx), permitted_link=permit)
-        state.recent.put(config, message.text, permit, result)
-    if result.normalised in allowed.get("text", ()):
+        result = assess(text, settings, allowed_terms=channel.terms,
+                        patterns=channel.patterns, permitted_link=permit)
+        state.recent.put(channel.config, text, permit, result)
+    allowed_texts = channel.allowed.get("text")
+    if allowed_texts and result.normalised in allowed_texts:
         result = type(result)(None, result.score, result.normalised)
     # Many viewers typing the same !command (a poll's "!vote 2") is chat working as
     # intended: commands count for the hostile rate but not as identical lines.
-    command = message.text.startswith(ctx.prefix)
-    alert = state.raid_for(ctx).observe(
+    command = text.startswith(ctx.prefix)
+    alert = channel.raid.observe(
         ctx.channel.key, now, bad=result.hit is not None and result.hit.category != "spam",
-        normalised="" if command else result.normalised, user=author.key, text=message.text)
+        normalised="" if command else result.normalised, user=author.key, text=text)
     if alert:
         await ctx.notify_mods(f"[{ctx.channel.platform.value} #{ctx.channel.name}] {alert}")
     hit = result.hit
