@@ -65,7 +65,7 @@ class Context:
 
     @property
     def prefix(self) -> str:
-        return str(self.bot.config.bot["prefix"])
+        return self.bot.prefix
 
     def now(self) -> datetime:
         return self.bot.clock.now()

@@ -111,25 +111,27 @@ class HookCaller:
         self.pm = pm
         self.timeout = timeout
         self.reporter = reporter or FaultReporter()
-        self._cache: dict[str, tuple[tuple[int, ...] | None, list[_Plan]]] = {}
+        self._cache: dict[str, tuple[list[Any], tuple[int, int, int], list[_Plan]]] = {}
 
     def implementations(self, hook: str) -> list[tuple[str, pluggy.HookImpl]]:
         """(plugin name, impl) in pluggy's call order (tryfirst first, then LIFO)."""
         return [(plan.name, plan.impl) for plan in self._plans(hook)]
 
     def _plans(self, hook: str) -> list[_Plan]:
-        caller = getattr(self.pm.hook, hook)
-        # pluggy keeps a hook's implementations in one list that (un)registering changes;
-        # its length and the impl at each end detect that without copying it per message
-        live = getattr(caller, "_hookimpls", None)
-        stamp = None if live is None else \
-            (len(live), id(live[0]), id(live[-1])) if live else (0, 0, 0)
         cached = self._cache.get(hook)
-        if cached is not None and stamp is not None and cached[0] == stamp:
-            return cached[1]
+        if cached is not None:
+            live, stamp, plans = cached
+            # pluggy keeps a hook's implementations in one list that (un)registering
+            # changes; its length and the impl at each end detect that without a copy
+            if stamp == ((len(live), id(live[0]), id(live[-1])) if live else (0, 0, 0)):
+                return plans
+        caller = getattr(self.pm.hook, hook)
+        live = getattr(caller, "_hookimpls", None)
         plans = [_Plan(self.pm.get_name(impl.plugin) or "?", impl)
                  for impl in reversed(caller.get_hookimpls())]
-        self._cache[hook] = (stamp, plans)
+        if live is not None:  # otherwise (another pluggy): worked out on every call
+            self._cache[hook] = (live, (len(live), id(live[0]), id(live[-1])) if live
+                                 else (0, 0, 0), plans)
         return plans
 
     def _start(self, hook: str, plan: _Plan, kwargs: dict[str, Any],

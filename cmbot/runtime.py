@@ -69,6 +69,7 @@ class Bot:
                  extra_plugins: Iterable[tuple[str, object]] = (),
                  load_builtins: bool = True, load_entry_points: bool = True) -> None:
         self.config = config
+        self.prefix = str(config.bot["prefix"])  # "!": commands start with it
         self.clock = clock or Clock()
         self.adapters: dict[Platform, PlatformAdapter] = {a.platform: a for a in adapters}
         self.pm = get_plugin_manager()
@@ -285,7 +286,7 @@ class Bot:
                         channel.key)
             return None
         if buttons and Capability.BUTTONS not in adapter.capabilities:
-            prefix = self.config.bot["prefix"]
+            prefix = self.prefix
             text = f"{text} ({' | '.join(f'{b.label}: {prefix}{b.command}' for b in buttons)})"
             buttons = ()
         text = clean_outbound(text, channel.platform, allow_user_mentions=mention is not None)
@@ -357,7 +358,7 @@ class Bot:
             await self._observe(message, verdict, handled=False)
             return Outcome(verdict=verdict)
         outcome = Outcome(verdict=verdict)
-        prefix = self.config.bot["prefix"]
+        prefix = self.prefix
         if message.text.startswith(prefix):
             outcome.command = await self.run_command(message, message.text[len(prefix):])
         if outcome.command is None:
@@ -435,7 +436,7 @@ class Bot:
                             ephemeral=True)
             return line.split(" ", 1)[0].lower()
         command = found.command
-        prefix = self.config.bot["prefix"]
+        prefix = self.prefix
         required = self.required_role(command)
         author = message.author
         if author.role < required and command.group:
@@ -467,7 +468,7 @@ class Bot:
         return command.name
 
     async def _execute(self, command: Command, found: Resolved, message: Message) -> None:
-        prefix = self.config.bot["prefix"]
+        prefix = self.prefix
         ctx = Context(self, command.plugin, message.channel, message)
         priority = Priority.HIGH if message.author.role >= Role.MODERATOR else Priority.NORMAL
         try:

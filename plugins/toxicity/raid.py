@@ -37,7 +37,9 @@ class RaidDetector:
     def observe(self, channel: str, now: float, *, bad: bool, normalised: str, user: str,
                 text: str) -> str | None:
         """Record one line; return an alert text when a burst starts, else None."""
-        watch = self.channels.setdefault(channel, ChannelWatch())
+        watch = self.channels.get(channel)
+        if watch is None:
+            watch = self.channels[channel] = ChannelWatch()
         while watch.bad and watch.bad[0] <= now - self.window:
             watch.bad.popleft()
         if now - watch.last_update >= self.window:
