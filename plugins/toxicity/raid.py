@@ -19,6 +19,7 @@ class ChannelWatch:
     """(hash of the normalised line, sender) -> last time, oldest first."""
     senders: dict[int, int] = field(default_factory=dict)
     """Per line hash, how many distinct senders ``pairs`` holds for it."""
+    oldest: float = float("-inf")  # no pair in ``pairs`` is older than this
     baseline: float = 0.0  # bad lines per window, slow moving average
     alerting_until: float = 0.0
     last_update: float = 0.0
@@ -62,19 +63,24 @@ class RaidDetector:
                 senders[line] = senders.get(line, 0) + 1
             pairs[key] = now
             edge = now - self.window
-            while pairs and (len(pairs) > MAX_TRACKED_PAIRS
-                             or next(iter(pairs.values())) <= edge):
-                (old, _), _ = pairs.popitem(last=False)  # oldest first
-                left = senders[old] - 1
-                if left:
-                    senders[old] = left
-                else:
-                    del senders[old]
-            count = senders.get(line, 0)
+            # ``oldest`` is a lower bound of the first pair's time (a pair only moves to the
+            # end with a newer time): most lines expire nothing and skip the loop
+            if watch.oldest <= edge or len(pairs) > MAX_TRACKED_PAIRS:
+                while len(pairs) > MAX_TRACKED_PAIRS or next(iter(pairs.values())) <= edge:
+                    (old, _), _ = pairs.popitem(last=False)  # oldest first
+                    left = senders[old] - 1
+                    if left:
+                        senders[old] = left
+                    else:
+                        del senders[old]
+                watch.oldest = next(iter(pairs.values()))  # the line just added is kept
+            count = senders[line]
             if count >= self.identical_accounts and now >= watch.alerting_until:
                 alert = (f"⚠ possible raid: the same message from {count} accounts in "
                          f"{self.window:.0f}s: “{text[:80]}”")
         rate = len(watch.bad)
+        if alert is None and rate < self.minimum:  # no burst: the usual case, done
+            return None
         threshold = max(self.minimum, self.factor * watch.baseline)
         if alert is None and rate >= threshold and now >= watch.alerting_until:
             samples = " | ".join(f"“{s}”" for s in watch.samples)
