@@ -111,7 +111,7 @@ class HookCaller:
         self.pm = pm
         self.timeout = timeout
         self.reporter = reporter or FaultReporter()
-        self._cache: dict[str, tuple[list[Any], tuple[int, int, int], list[_Plan]]] = {}
+        self._cache: dict[str, tuple[list[Any], Any, list[_Plan]]] = {}
 
     def implementations(self, hook: str) -> list[tuple[str, pluggy.HookImpl]]:
         """(plugin name, impl) in pluggy's call order (tryfirst first, then LIFO)."""
@@ -119,17 +119,23 @@ class HookCaller:
 
     def _plans(self, hook: str) -> list[_Plan]:
         cached = self._cache.get(hook)
+        changes = getattr(self.pm, "changes", None)  # cmbot's PluginManager counts them
         if cached is not None:
             live, stamp, plans = cached
-            # pluggy keeps a hook's implementations in one list that (un)registering
-            # changes; its length and the impl at each end detect that without a copy
-            if stamp == ((len(live), id(live[0]), id(live[-1])) if live else (0, 0, 0)):
+            if changes is not None:
+                if stamp == changes:
+                    return plans
+            # another PluginManager: pluggy keeps a hook's implementations in one list
+            # that (un)registering changes; its length and ends tell without a copy
+            elif stamp == ((len(live), id(live[0]), id(live[-1])) if live else (0, 0, 0)):
                 return plans
         caller = getattr(self.pm.hook, hook)
         live = getattr(caller, "_hookimpls", None)
         plans = [_Plan(self.pm.get_name(impl.plugin) or "?", impl)
                  for impl in reversed(caller.get_hookimpls())]
-        if live is not None:  # otherwise (another pluggy): worked out on every call
+        if changes is not None:
+            self._cache[hook] = ([], changes, plans)
+        elif live is not None:  # otherwise (another pluggy): worked out on every call
             self._cache[hook] = (live, (len(live), id(live[0]), id(live[-1])) if live
                                  else (0, 0, 0), plans)
         return plans

@@ -209,3 +209,39 @@ async def test_ordinary_chat_through_every_builtin_plugin_costs_no_database_quer
     with h.queries() as queries:
         await h.say("!faq list", role=Role.MODERATOR)
     assert queries  # the tracing itself works
+
+
+@pytest.mark.parametrize("counting", [True, False])
+async def test_hook_callers_see_plugins_registered_and_removed_after_a_call(counting):
+    """Implementation lists are cached between messages; registering or removing a plugin
+    (cmbot's counting plugin manager, or a plain pluggy one) is seen on the next call."""
+    import pluggy
+
+    from cmbot import hookspecs
+    from cmbot.dispatch import HookCaller
+    from cmbot.plugins import get_plugin_manager
+
+    if counting:
+        pm = get_plugin_manager()
+    else:
+        pm = pluggy.PluginManager("cmbot")
+        pm.add_hookspecs(hookspecs)
+
+    class Seen:
+        def __init__(self, name):
+            self.name = name
+
+        @hookimpl
+        def cmbot_on_message(self, ctx, message):
+            return self.name
+
+    caller = HookCaller(pm)
+    assert await caller.call_all("cmbot_on_message", message=None, ctx=None) == []
+    first, second = Seen("a"), Seen("b")
+    pm.register(first, "a")
+    assert await caller.call_all("cmbot_on_message", message=None, ctx=None) == [("a", "a")]
+    pm.register(second, "b")
+    assert [n for n, _ in await caller.call_all("cmbot_on_message", message=None,
+                                                ctx=None)] == ["b", "a"]
+    pm.unregister(first)
+    assert await caller.call_all("cmbot_on_message", message=None, ctx=None) == [("b", "b")]
