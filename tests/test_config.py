@@ -137,6 +137,19 @@ def test_the_example_config_documents_every_key_and_its_defaults_are_valid(tmp_p
     expected = {k for schema in CORE_SCHEMA.values() for k in schema} | set(COMMUNITY_SCHEMA)
     expected |= {k for schema in bot.schemas.values() for k in schema}
     assert expected - documented == set()
+    stale = []  # a documented plugin default must be the plugin's real default
+    section = ""
+    for line in text.splitlines():
+        if line.startswith("["):
+            section = line.strip("[]")
+        found = re.match(r"^# ([a-z_]+) = (.*?)\s{2,}#", line)
+        schema = bot.schemas.get(section.split(".", 1)[1], {}) \
+            if section.startswith("plugins.") else CORE_SCHEMA.get(section, {})
+        if found and found.group(1) in schema:
+            shown = tomllib.loads(f"v = {found.group(2)}")["v"]
+            if shown != schema[found.group(1)].default:
+                stale.append(f"[{section}] {found.group(1)} = {found.group(2)}")
+    assert stale == []
     uncommented = re.sub(r"^# ([a-z_]+ = .*?)\s+#.*$", r"\1", text, flags=re.MULTILINE)
     path = tmp_path / "all.toml"
     path.write_text(uncommented.replace('database = "cmbot.db"',
