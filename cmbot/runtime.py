@@ -70,6 +70,7 @@ class Bot:
                  load_builtins: bool = True, load_entry_points: bool = True) -> None:
         self.config = config
         self.prefix = str(config.bot["prefix"])  # "!": commands start with it
+        self.max_inbound = int(config.bot["max_inbound_length"])
         self.clock = clock or Clock()
         self.adapters: dict[Platform, PlatformAdapter] = {a.platform: a for a in adapters}
         self.pm = get_plugin_manager()
@@ -345,7 +346,7 @@ class Bot:
 
     async def handle_message(self, message: Message) -> Outcome:
         """Run one inbound chat message through the whole pipeline."""
-        text, truncated = clean_inbound(message.text, int(self.config.bot["max_inbound_length"]))
+        text, truncated = clean_inbound(message.text, self.max_inbound)
         if text != message.text or truncated:
             message = dataclasses.replace(message, text=text, truncated=truncated)
         if self._is_self(message):
@@ -378,7 +379,7 @@ class Bot:
     async def handle_edit(self, message: Message) -> Verdict | None:
         """An edited chat message (Discord): moderated again, never run or answered, so
         editing a slur into an old line does not slip past moderation."""
-        text, truncated = clean_inbound(message.text, int(self.config.bot["max_inbound_length"]))
+        text, truncated = clean_inbound(message.text, self.max_inbound)
         message = dataclasses.replace(message, text=text, truncated=truncated)
         if self._is_self(message) or not message.text:
             return None

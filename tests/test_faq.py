@@ -3,6 +3,8 @@
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from cmbot import Platform, Role
 
@@ -373,3 +375,22 @@ async def test_unknown_bang_words_in_chat_cost_no_query_and_new_keys_and_aliases
     assert [s.text for s in await h.say("!lurk")] == ["Enjoy the lurk!"]
     await h.say("!faq alias lurk afk", **MOD)
     assert [s.text for s in await h.say("!afk")] == ["Enjoy the lurk!"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["what", "is", "the", "discord", "x1", "?", ".", "/", "https://",
+                                 "www.", "twitch.tv/", "KEKW", "gg", " "]), max_size=8)
+       .map("".join), st.integers(min_value=0, max_value=4))
+@example("http://localhost what is this", 3)
+@example("join discord.gg/abc now friends", 3)
+@example("what?", 3)
+@example("is it", 3)
+def test_the_question_filter_keeps_its_rules(text, min_words):
+    """No link, and either min_words words, or two words with a question mark or a
+    question word first (checked cheapest first, with the same result)."""
+    from cmbot_plugins.faq import _LINK, _QUESTION_START, _WORDS, looks_like_question
+
+    words = len(_WORDS.findall(text))
+    expected = not _LINK.search(text) and (
+        words >= min_words or (words >= 2 and ("?" in text or bool(_QUESTION_START.match(text)))))
+    assert looks_like_question(text, min_words) == expected

@@ -284,12 +284,11 @@ async def _answer_text(ctx: Context, state: FaqState, entry: Entry) -> str:
 def looks_like_question(text: str, min_words: int) -> bool:
     """Cheap filter that keeps the matcher off emote spam, one-word chatter and lines that
     carry a link (clip shares and promotions state things; they do not ask)."""
-    if _LINK.search(text):
+    words = len(_WORDS.findall(text))  # first: most chat lines are a word or two
+    if words < min_words and not (words >= 2 and ("?" in text or _QUESTION_START.match(text))):
         return False
-    words = _WORDS.findall(text)
-    if len(words) >= min_words:
-        return True
-    return len(words) >= 2 and ("?" in text or bool(_QUESTION_START.match(text)))
+    # every link pattern has a "." or a "/": most lines need no search
+    return not (("." in text or "/" in text) and _LINK.search(text))
 
 
 def _cooling(state: FaqState, entry_id: int, channel: str, seconds: float, now: float) -> bool:
