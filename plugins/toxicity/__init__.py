@@ -165,6 +165,7 @@ class ToxState:
         self.held: dict[str, int] = {}
         self.recent = RecentAssessments()
         self.configs: dict[tuple[Any, ...], int] = {}
+        self.forgotten = 0  # allowlist changes so far
 
     async def scoring(self, ctx: Context) -> ChannelScoring:
         """The channel's scoring setup, loaded on its first line."""
@@ -173,6 +174,7 @@ class ToxState:
         if found is not None:
             return found
         settings = ctx.settings
+        forgotten = self.forgotten
         allowed = await self.store.allowed(key)
         terms = frozenset(allowed.get("term", ()))
         try:
@@ -192,14 +194,16 @@ class ToxState:
             raid = self.raids[key] = RaidDetector(
                 settings["raid_window"], settings["raid_factor"], settings["raid_minimum"],
                 settings["raid_identical_accounts"])
-        found = self.channels[key] = ChannelScoring(
-            settings, min(Role.parse(settings["exempt_role"]), Role.MODERATOR), allowed,
-            terms, patterns, config, raid)
+        found = ChannelScoring(settings, min(Role.parse(settings["exempt_role"]), Role.MODERATOR),
+                               allowed, terms, patterns, config, raid)
+        if forgotten == self.forgotten:  # not if the allowlist changed while it was read
+            self.channels[key] = found
         return found
 
     def forget_channel(self, channel: str) -> None:
         """The channel's allowlist changed: re-read it and score its lines again."""
         self.channels.pop(channel, None)
+        self.forgotten += 1
 
 
 def _state(bot: Bot) -> ToxState:
