@@ -394,12 +394,14 @@ class Bot:
         results = await self.hooks.call_all("cmbot_moderate",
                                             self._ctx_factory(message.channel, message),
                                             message=message)
-        verdicts = [(name, v) for name, v in results if isinstance(v, Verdict)]
-        if not verdicts:
+        found: tuple[str, Verdict] | None = None
+        for name, result in results:  # the most severe verdict; the first one on a tie
+            if isinstance(result, Verdict) and (found is None or
+                                                result.action > found[1].action):
+                found = (name, result)
+        if found is None or found[1].action == Action.NONE:
             return None
-        plugin, verdict = max(verdicts, key=lambda nv: nv[1].action)
-        if verdict.action == Action.NONE:
-            return None
+        plugin, verdict = found
         if verdict.action > Action.FLAG and message.author.role >= Role.MODERATOR:
             verdict = dataclasses.replace(verdict, action=Action.FLAG)  # never punish mods
         await self._apply(message, verdict, plugin)

@@ -307,9 +307,8 @@ def _budget_ok(state: FaqState, channel: str, count: int, window: float, now: fl
 async def cmbot_answer(ctx: Context, message: Message) -> Reply | Later | None:
     state = _state(ctx.bot)
     settings = ctx.settings
-    now = ctx.bot.clock.time()
     text = message.text
-    if text.startswith(ctx.prefix):
+    if text.startswith(ctx.bot.prefix):
         name = text[len(ctx.prefix):].split(" ", 1)[0].lower()
         if not name or not await state.known_name(ctx.scope, name):
             return None
@@ -317,6 +316,7 @@ async def cmbot_answer(ctx: Context, message: Message) -> Reply | Later | None:
         if entry is None:
             return None
         slot = f"key:{ctx.channel.key}"
+        now = ctx.bot.clock.time()
         if _cooling(state, entry.id, slot, settings["key_cooldown"], now):
             return None
         state.cooldowns[(entry.id, slot)] = now
