@@ -60,6 +60,7 @@ class FakeTwitch(LocalServer):
         self.rate_limit_next_send = False
         self.live: set[str] = set()  # logins streaming now
         self.ids = itertools.count(1)
+        self.chatters: dict[str, str] = {}
 
     def routes(self, app: web.Application) -> None:
         app.router.add_get("/ws", self._ws)
@@ -137,7 +138,10 @@ class FakeTwitch(LocalServer):
         """A chatter posts in ``channel``: a channel.chat.message notification to every
         subscription for that broadcaster. Returns the message id."""
         broadcaster_id = self.users[channel]
-        chatter_id = user_id or self.users.get(user) or str(1000 + abs(hash(user)) % 100000)
+        # one id per login, never shared: a hash of the login collided now and then (two
+        # viewers as one user, so the second hit the first's command cooldown)
+        chatter_id = user_id or self.users.get(user) or self.chatters.setdefault(
+            user, str(100_000 + len(self.chatters)))
         message_id = uuid.uuid4().hex
         source_id = self.users.get(source) if source else None
         event = {
