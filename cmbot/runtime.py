@@ -125,10 +125,8 @@ class Bot:
         try:  # asked for on every message by most plugins
             return self._plugin_state[plugin]["__object__"]  # type: ignore[no-any-return]
         except KeyError:
-            state = self.plugin_state(plugin)
-            if "__object__" not in state:
-                state["__object__"] = factory(self)
-            return state["__object__"]  # type: ignore[no-any-return]
+            made = self.plugin_state(plugin)["__object__"] = factory(self)
+            return made
 
     def plugin_state(self, plugin: str) -> dict[str, Any]:
         """A per-bot dict where a plugin keeps its runtime state (caches, indexes)."""

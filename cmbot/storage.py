@@ -12,7 +12,7 @@ import asyncio
 import logging
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, closing
 from pathlib import Path
 from typing import Any
 
@@ -164,24 +164,15 @@ def _split_sql(script: str) -> list[str]:
 
 
 def _run(conn: sqlite3.Connection, sql: str, params: Any) -> tuple[int, int]:
-    cursor = conn.execute(sql, params)
-    try:
+    with closing(conn.execute(sql, params)) as cursor:
         return cursor.lastrowid or 0, cursor.rowcount
-    finally:
-        cursor.close()
 
 
 def _fetchone(conn: sqlite3.Connection, sql: str, params: Any) -> sqlite3.Row | None:
-    cursor = conn.execute(sql, params)
-    try:
+    with closing(conn.execute(sql, params)) as cursor:
         return cursor.fetchone()  # type: ignore[no-any-return]
-    finally:
-        cursor.close()
 
 
 def _fetchall(conn: sqlite3.Connection, sql: str, params: Any) -> list[sqlite3.Row]:
-    cursor = conn.execute(sql, params)
-    try:
+    with closing(conn.execute(sql, params)) as cursor:
         return cursor.fetchall()
-    finally:
-        cursor.close()

@@ -135,10 +135,7 @@ class FaqState:
         names = self.names.get(scope)
         if names is None:
             version = self.names_version
-            rows = await self.bot.storage.fetchall(
-                "SELECT key AS name FROM faq_entries WHERE scope=? "
-                "UNION SELECT alias FROM faq_aliases WHERE scope=?", (scope, scope))
-            names = frozenset(r["name"] for r in rows)
+            names = await self.store.names(scope)
             if version == self.names_version:  # no edit while the query ran
                 self.names[scope] = names
         return name in names
@@ -308,8 +305,9 @@ async def cmbot_answer(ctx: Context, message: Message) -> Reply | Later | None:
     state = _state(ctx.bot)
     settings = ctx.settings
     text = message.text
-    if text.startswith(ctx.bot.prefix):
-        name = text[len(ctx.prefix):].split(" ", 1)[0].lower()
+    prefix = ctx.bot.prefix
+    if text.startswith(prefix):
+        name = text[len(prefix):].split(" ", 1)[0].lower()
         if not name or not await state.known_name(ctx.scope, name):
             return None
         entry = await state.store.entry(ctx.scope, name)

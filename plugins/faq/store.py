@@ -108,6 +108,13 @@ class FaqStore:
                 out.append(full)
         return out
 
+    async def names(self, scope: str) -> frozenset[str]:
+        """Every key and alias in ``scope``."""
+        rows = await self.db.fetchall(
+            "SELECT key AS name FROM faq_entries WHERE scope=? "
+            "UNION SELECT alias FROM faq_aliases WHERE scope=?", (scope, scope))
+        return frozenset(r["name"] for r in rows)
+
     async def name_taken(self, scope: str, name: str) -> bool:
         return await self.entry(scope, name) is not None
 
