@@ -31,7 +31,7 @@ from fakes.twitch_server import FakeTwitch  # noqa: E402
 from cmbot.config import load_config  # noqa: E402
 from cmbot.platforms.discord import DiscordAdapter  # noqa: E402
 from cmbot.platforms.twitch import TwitchAdapter  # noqa: E402
-from cmbot.runtime import Bot  # noqa: E402
+from cmbot.runtime import Runtime  # noqa: E402
 
 CONFIG = """
 [bot]
@@ -64,7 +64,7 @@ def _pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(q * len(values)))] * 1000
 
 
-async def _bot(tmp: Path, *, discord: bool, twitch: bool) -> Bot:
+async def _bot(tmp: Path, *, discord: bool, twitch: bool) -> Runtime:
     path = tmp / "bench.toml"
     path.write_text(CONFIG.format(discord=str(discord).lower(), twitch=str(twitch).lower()))
     config = load_config(path)
@@ -73,7 +73,7 @@ async def _bot(tmp: Path, *, discord: bool, twitch: bool) -> Bot:
         adapters.append(DiscordAdapter(config["discord"], guild_ready_timeout=0.2))
     if twitch:
         adapters.append(TwitchAdapter(config["twitch"]))
-    bot = Bot(config, adapters=adapters)
+    bot = Runtime(config, adapters=adapters)
     await bot.start()
     return bot
 

@@ -1,19 +1,27 @@
 """cmbot: a self-hosted community-manager bot for Discord and Twitch.
 
-Plugins import everything they need from here and never import discord or twitchio.
+Everything a plugin needs comes from here (and :mod:`cmbot.testing` for its tests): the
+core types, ``hookimpl``, commands, settings, the :class:`Bot` a plugin sees and its
+:class:`Context`, and a few helpers. Plugins never import discord, twitchio or cmbot's
+internals.
 """
 
 from __future__ import annotations
 
 import pluggy
 
-from .commands import Arg, Command, CommandError, UsageError, UserRef
+from .cache import Cache
+from .commands import Arg, CliCommand, Command, CommandError, UsageError, UserRef, describe
 from .config import Setting
 from .context import Context
+from .cron import Cron, CronError
+from .face import Bot, Commands, Statements, Store, Timers
 from .model import (
     Action,
+    ActionResult,
     Attachment,
     Button,
+    Capability,
     Channel,
     Community,
     Later,
@@ -25,7 +33,9 @@ from .model import (
     Verdict,
 )
 from .ratelimit import Priority
+from .safety import neutralise_mentions
 from .scheduler import Timer
+from .timeparse import format_countdown, format_duration, get_zone, parse_duration, parse_when
 
 __version__ = "0.1.0"
 
@@ -33,7 +43,10 @@ hookimpl = pluggy.HookimplMarker("cmbot")
 """Marker for plugin hook implementations: ``@hookimpl def cmbot_answer(ctx, message): ...``"""
 
 __all__ = [
-    "Action", "Arg", "Attachment", "Button", "Channel", "Command", "CommandError", "Community",
-    "Context", "Later", "Message", "Platform", "Priority", "Reply", "Role", "Setting", "Timer",
-    "UsageError", "User", "UserRef", "Verdict", "__version__", "hookimpl",
+    "Action", "ActionResult", "Arg", "Attachment", "Bot", "Button", "Cache", "Capability",
+    "Channel", "CliCommand", "Command", "CommandError", "Commands", "Community", "Context",
+    "Cron", "CronError", "Later", "Message", "Platform", "Priority", "Reply", "Role",
+    "Setting", "Statements", "Store", "Timer", "Timers", "UsageError", "User", "UserRef",
+    "Verdict", "__version__", "describe", "format_countdown", "format_duration", "get_zone",
+    "hookimpl", "neutralise_mentions", "parse_duration", "parse_when",
 ]

@@ -8,22 +8,36 @@ import logging
 import signal
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from . import __version__
+from .commands import CliCommand, CommandError
 from .config import Config, ConfigError, load_config
+from .dispatch import HookCaller
 from .platforms.base import PlatformAdapter
-from .plugins import PluginLoadError, hooks_of
-from .runtime import Bot
+from .plugins import PluginLoadError, get_plugin_manager, hooks_of, load_plugins
+from .runtime import Runtime
 from .storage import MigrationError
 
 DEFAULT_CONFIG = "bot.example.toml"
 
 
-def _parser() -> argparse.ArgumentParser:
+def plugin_cli_commands() -> list[CliCommand]:
+    """The ``cmbot`` sub-commands built-in and entry-point plugins add."""
+    pm = get_plugin_manager()
+    load_plugins(pm)
+    found: list[CliCommand] = []
+    for _, commands in HookCaller(pm).call_sync_per_plugin("cmbot_cli_commands"):
+        found.extend(commands or ())
+    return found
+
+
+def _parser(plugin_cli: Sequence[CliCommand] = ()) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cmbot", description="Community-manager bot for "
                                      "Discord and Twitch.")
     parser.add_argument("--version", action="version", version=f"cmbot {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
+    groups: dict[str, Any] = {}
     run = sub.add_parser("run", help="run the bot (console when no platform is enabled)")
     run.add_argument("-c", "--config", default=DEFAULT_CONFIG, help="TOML config file")
     run.add_argument("--console", action="store_true",
@@ -40,17 +54,20 @@ def _parser() -> argparse.ArgumentParser:
                       help="bot: the bot account's token; broadcaster: allow the bot in "
                       "your channel (channel:bot) without making it a moderator")
     sub.add_parser("demo", help="replay a scripted chat through every plugin (no tokens)")
-    evaluate = sub.add_parser("eval", help="measure a plugin's quality on a data file")
-    kinds = evaluate.add_subparsers(dest="kind", required=True)
-    faq = kinds.add_parser("faq", help="FAQ matching on a CLINC150-format JSON file")
-    faq.add_argument("file")
-    faq.add_argument("--phrasings", type=int, default=5, help="phrasings taught per entry")
-    faq.add_argument("--matcher", choices=("auto", "semantic", "lexical"), default="auto")
-    faq.add_argument("-v", "--verbose", action="store_true", help="print every mistake")
-    tox = kinds.add_parser("toxicity", help="toxicity flagging on a text,label CSV file")
-    tox.add_argument("file")
-    tox.add_argument("--unlabeled", action="store_true", help="only a text column: print the "
-                     "flagged rate")
+    for command in plugin_cli:
+        words = command.name.split()
+        if len(words) == 1:
+            target = sub.add_parser(words[0], help=command.help)
+        else:
+            group = groups.get(words[0])
+            if group is None:
+                holder = sub.add_parser(words[0], help=f"{words[0]} commands from plugins")
+                group = groups[words[0]] = holder.add_subparsers(dest=f"{words[0]}_command",
+                                                                  required=True)
+            target = group.add_parser(words[1], help=command.help)
+        if command.arguments is not None:
+            command.arguments(target)
+        target.set_defaults(plugin_cli=command)
     return parser
 
 
@@ -64,14 +81,17 @@ def _load(path: str) -> Config:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
     try:
+        args = _parser(plugin_cli_commands()).parse_args(argv)
+    except PluginLoadError as exc:
+        return _fail(f"plugin error: {exc}")
+    try:
+        if getattr(args, "plugin_cli", None) is not None:
+            return int(args.plugin_cli.run(args))
         if args.command == "check-config":
             return _check(args.config)
         if args.command == "plugins":
             return _plugins(args.config)
-        if args.command == "eval":
-            return _eval(args)
         if args.command == "demo":
             from .demo import run_demo
 
@@ -90,39 +110,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(f"plugin error: {exc}")
     except MigrationError as exc:
         return _fail(f"database error: {exc}")
+    except CommandError as exc:
+        return _fail(str(exc))
     except KeyboardInterrupt:
         return 130
     return 2  # pragma: no cover - argparse requires a command
 
 
-def _eval(args: argparse.Namespace) -> int:
-    if args.kind == "faq":
-        from cmbot_plugins.faq.evaluate import evaluate
-
-        if args.phrasings < 1:
-            return _fail("--phrasings must be at least 1")
-        try:
-            result = asyncio.run(evaluate(args.file, args.phrasings, args.matcher,
-                                          args.verbose))
-        except (OSError, ValueError) as exc:
-            return _fail(f"eval faq: {exc}")
-        print(" ".join(f"{k}={v:.3f}" for k, v in result.items()))
-        return 0
-    if args.kind == "toxicity":
-        from cmbot_plugins.toxicity.evaluate import evaluate as evaluate_toxicity
-
-        try:
-            result = evaluate_toxicity(args.file, args.unlabeled)
-        except (OSError, ValueError, KeyError) as exc:
-            return _fail(f"eval toxicity: {exc}")
-        print(" ".join(f"{k}={v:.3f}" for k, v in result.items()))
-        return 0
-    return 2  # pragma: no cover - argparse restricts the kinds
-
-
 def _check(path: str) -> int:
     config = _load(path)
-    bot = Bot(config)  # loads plugins and validates their config keys
+    bot = Runtime(config)  # loads plugins and validates their config keys
     config.check_secrets()
     enabled = [p for p in ("discord", "twitch") if config[p]["enabled"]] or ["console"]
     print(f"{path}: OK — {len(bot.plugins)} plugin(s), {len(bot.commands)} command(s), "
@@ -132,19 +129,20 @@ def _check(path: str) -> int:
 
 def _plugins(path: str) -> int:
     config = _load(path)
-    bot = Bot(config)
+    bot = Runtime(config)
     prefix = config.bot["prefix"]
+    statuses = dict(bot.hooks.call_sync_per_plugin("cmbot_status", ("bot", bot.host)))
     for info in bot.plugins:
         print(f"{info.name}  [{info.source}]")
         hooks = [h for h in hooks_of(bot.pm, info.name)]
         print(f"  hooks: {', '.join(hooks) or '(none)'}")
         for command in sorted((c for c in bot.commands if c.plugin == info.name),
                               key=lambda c: c.name):
-            role = bot.required_role(command).label
+            role = bot.commands.required_role(command).label
             print(f"  {command.usage(prefix)}  — {role}: {command.help}")
-        status = getattr(info.module, "cmbot_status", None)
-        if callable(status):
-            print(f"  status: {status(bot)}")
+        line = statuses.get(info.name)
+        if line:
+            print(f"  status: {line}")
     return 0
 
 
@@ -179,7 +177,7 @@ def platform_adapters(config: Config, platforms: Sequence[str]) -> list[Platform
 async def _run_platforms(config: Config, platforms: Sequence[str],
                          stop: asyncio.Event | None = None) -> int:
     """Run the real adapters until SIGINT/SIGTERM (or ``stop`` is set)."""
-    bot = Bot(config, adapters=platform_adapters(config, platforms))
+    bot = Runtime(config, adapters=platform_adapters(config, platforms))
     try:
         await bot.start()
     except RuntimeError as exc:
@@ -202,7 +200,7 @@ async def _run_console(config: Config) -> int:
     from .platforms.console import console_adapters, run_console
 
     out = sys.stdout
-    bot = Bot(config, adapters=console_adapters(out, config.bot["name"]))
+    bot = Runtime(config, adapters=console_adapters(out, config.bot["name"]))
     await bot.start()
     try:
         await run_console(bot, sys.stdin, out)

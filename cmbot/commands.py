@@ -3,9 +3,10 @@ slash command on Discord. Parsing, usage lines, roles and cooldowns live here.""
 
 from __future__ import annotations
 
+import argparse
 import inspect
 import re
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -195,8 +196,10 @@ def tokenize(text: str) -> list[Token]:
     return tokens
 
 
-def _convert(arg: Arg, raw: str, tz: str) -> Any:
+def _convert(arg: Arg, raw: Any, tz: str) -> Any:
     label = f"<{arg.name}>"
+    if not isinstance(raw, str):
+        return _convert_typed(arg, raw, label)
     if arg.type in ("str", "text", "file"):
         if not raw.strip():
             raise UsageError(f"{label} must not be empty")
@@ -252,11 +255,42 @@ def _convert(arg: Arg, raw: str, tz: str) -> Any:
     raise AssertionError(arg.type)  # pragma: no cover - checked in Arg
 
 
-def parse_arguments(command: Command, raw: str, tokens: Sequence[Token],
-                    tz: str = "UTC") -> dict[str, Any]:
-    """Turn the tokens after the command name into handler keyword arguments."""
+def _convert_typed(arg: Arg, value: Any, label: str) -> Any:
+    """A value a platform already typed (a Discord option): checked like a typed word."""
+    if arg.type == "user" and isinstance(value, UserRef):
+        return value
+    if arg.type == "bool" and isinstance(value, bool):
+        return value
+    if arg.type in ("int", "float") and isinstance(value, int | float) \
+            and not isinstance(value, bool):
+        number = int(value) if arg.type == "int" and float(value).is_integer() else value
+        if arg.type == "int" and not isinstance(number, int):
+            raise UsageError(f"{label} must be a whole number, got {value!r}")
+        if arg.min is not None and number < arg.min:
+            raise UsageError(f"{label} must be at least {arg.min:g}, got {number}")
+        if arg.max is not None and number > arg.max:
+            raise UsageError(f"{label} must be at most {arg.max:g}, got {number}")
+        return float(number) if arg.type == "float" else number
+    raise UsageError(f"{label} must be {arg.type}, got {type(value).__name__}")
+
+
+@dataclass(frozen=True)
+class Given:
+    """What a user gave a command, by argument name: the words of a ``!command`` line or
+    the typed options of a slash command. :func:`bind_arguments` checks it."""
+
+    values: Mapping[str, Any]
+    extra: str | None = None
+    """A word no argument took (too many arguments)."""
+    problem: str | None = None
+    """A usage error found while reading the line."""
+
+
+def split_arguments(command: Command, raw: str, tokens: Sequence[Token]) -> Given:
+    """A text line's words per argument, in the same form as a Discord slash command's
+    options (``key:value`` keywords, ``many`` as a list, ``text`` as the rest)."""
     keywords = {a.name: a for a in command.args if a.keyword}
-    values: dict[str, Any] = {}
+    given: dict[str, Any] = {}
     rest: list[Token] = []
     for tok in tokens:
         if keywords and not tok.quoted and ":" in tok.value:
@@ -264,52 +298,62 @@ def parse_arguments(command: Command, raw: str, tokens: Sequence[Token],
             arg = keywords.get(key.lower())
             if arg is not None:
                 if not value:
-                    raise UsageError(f"{key}: needs a value, like {arg.name}:"
-                                     f"{arg.choices[0] if arg.choices else '...'}")
-                if arg.many:
-                    values[arg.name] = [_convert(arg, v, tz) for v in value.split(",") if v]
-                else:
-                    values[arg.name] = _convert(arg, value, tz)
+                    return Given({}, problem=f"{key}: needs a value, like {arg.name}:"
+                                 f"{arg.choices[0] if arg.choices else '...'}")
+                given[arg.name] = [v for v in value.split(",") if v] if arg.many else value
                 continue
         rest.append(tok)
     index = 0
     for arg in command.args:
-        if arg.keyword:
-            if arg.name not in values:
-                if arg.required:
-                    raise UsageError(f"missing {arg.name}:...")
-                values[arg.name] = arg.default
+        if arg.keyword or index >= len(rest):
             continue
         if arg.type == "text":
-            if index < len(rest):
-                part = rest[index:]
-                if len(part) == 1 and part[0].quoted:
-                    text = part[0].value
-                else:
-                    text = " ".join(raw[t.start:t.end] for t in part)
-                values[arg.name] = _convert(arg, text.strip(), tz)
-                index = len(rest)
-            elif arg.required:
-                raise UsageError(f"missing <{arg.name}>")
+            part = rest[index:]
+            if len(part) == 1 and part[0].quoted:
+                given[arg.name] = part[0].value.strip()
             else:
-                values[arg.name] = arg.default
-        elif arg.many:
-            items = [_convert(arg, t.value, tz) for t in rest[index:]]
+                given[arg.name] = " ".join(raw[t.start:t.end] for t in part).strip()
             index = len(rest)
-            if arg.required and not items:
-                raise UsageError(f"missing <{arg.name}>")
-            values[arg.name] = items
-        elif index < len(rest):
-            values[arg.name] = _convert(arg, rest[index].value, tz)
-            index += 1
-        elif arg.required:
-            raise UsageError(f"missing <{arg.name}>")
+        elif arg.many:
+            given[arg.name] = [t.value for t in rest[index:]]
+            index = len(rest)
         else:
-            values[arg.name] = arg.default
-    if index < len(rest):
-        extra = rest[index].value
-        raise UsageError(f"unexpected {extra!r} (too many arguments; quote text with spaces)")
-    return values
+            given[arg.name] = rest[index].value
+            index += 1
+    return Given(given, rest[index].value if index < len(rest) else None)
+
+
+def bind_arguments(command: Command, given: Given, tz: str = "UTC") -> dict[str, Any]:
+    """The handler's keyword arguments from what a user gave, on any platform: text
+    words or typed slash-command values, each converted and checked (type, range,
+    choices, length); missing ones get their default, or a :class:`UsageError`."""
+    if given.problem is not None:
+        raise UsageError(given.problem)
+    values: dict[str, Any] = {}
+    ordered = [a for a in command.args if a.keyword] + [a for a in command.args
+                                                        if not a.keyword]
+    for arg in ordered:
+        value = given.values.get(arg.name)
+        if value is None or (arg.many and not value):
+            if arg.required:
+                raise UsageError(f"missing {arg.name}:..." if arg.keyword
+                                 else f"missing <{arg.name}>")
+            values[arg.name] = [] if arg.many and not arg.keyword else arg.default
+        elif arg.many:
+            items = value if isinstance(value, list | tuple) else [value]
+            values[arg.name] = [_convert(arg, v, tz) for v in items]
+        else:
+            values[arg.name] = _convert(arg, value, tz)
+    if given.extra is not None:
+        raise UsageError(f"unexpected {given.extra!r} (too many arguments; quote text with "
+                         f"spaces)")
+    return {a.name: values[a.name] for a in command.args}
+
+
+def parse_arguments(command: Command, raw: str, tokens: Sequence[Token],
+                    tz: str = "UTC") -> dict[str, Any]:
+    """Turn the tokens after the command name into handler keyword arguments."""
+    return bind_arguments(command, split_arguments(command, raw, tokens), tz)
 
 
 @dataclass
@@ -321,12 +365,23 @@ class Resolved:
     tokens: list[Token]
 
 
+def after_words(command: Command, text: str, tokens: Sequence[Token], size: int) -> Resolved:
+    """``command`` with the part of ``text`` after its first ``size`` words."""
+    rest = tokens[size:]
+    start = rest[0].start if rest else len(text)
+    shift = [Token(t.value, t.start - start, t.end - start, t.quoted) for t in rest]
+    return Resolved(command, text[start:], shift)
+
+
 class CommandRegistry:
     """Every loaded command by name and alias."""
 
-    def __init__(self, commands: Iterable[Command] = ()) -> None:
+    def __init__(self, commands: Iterable[Command] = (),
+                 permissions: Mapping[str, Role] | None = None) -> None:
         self._by_name: dict[str, Command] = {}
         self._commands: list[Command] = []
+        self.permissions: Mapping[str, Role] = permissions or {}
+        """``[permissions]``: command name -> the role it needs instead of its own."""
         for cmd in commands:
             self.add(cmd)
 
@@ -339,8 +394,12 @@ class CommandRegistry:
             self._by_name[key] = command
         self._commands.append(command)
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[Command]:
         return iter(self._commands)
+
+    def required_role(self, command: Command) -> Role:
+        """The role ``command`` needs here: ``[permissions]`` over its own."""
+        return self.permissions.get(command.name, command.role)
 
     def __len__(self) -> int:
         return len(self._commands)
@@ -365,11 +424,7 @@ class CommandRegistry:
             if len(words) >= size and not any(t.quoted for t in tokens[:size]):
                 command = self._by_name.get(" ".join(words[:size]))
                 if command is not None:
-                    rest = tokens[size:]
-                    start = rest[0].start if rest else len(text)
-                    shift = [Token(t.value, t.start - start, t.end - start, t.quoted)
-                             for t in rest]
-                    return Resolved(command, text[start:], shift)
+                    return after_words(command, text, tokens, size)
         subs = self.subcommands(words[0])
         if subs:
             names = ", ".join(sorted(c.name.split(" ")[1] for c in subs if not c.hidden))
@@ -404,6 +459,26 @@ class Cooldowns:
         if len(self._last) > 50_000:  # forget the oldest half; cooldowns are short
             for key, _ in sorted(self._last.items(), key=lambda kv: kv[1])[:25_000]:
                 del self._last[key]
+
+
+@dataclass(frozen=True)
+class CliCommand:
+    """A ``cmbot`` sub-command a plugin adds through ``cmbot_cli_commands``.
+
+    ``name`` is one or two words (``"eval faq"``: plugins share the first word);
+    ``arguments(parser)`` declares its argparse arguments; ``run(args)`` does the work
+    and returns the exit status (raise ``CommandError`` for a clean one-line failure).
+    """
+
+    name: str
+    help: str
+    run: Callable[[argparse.Namespace], int]
+    arguments: Callable[[argparse.ArgumentParser], None] | None = None
+
+    def __post_init__(self) -> None:
+        parts = self.name.split()
+        if not 1 <= len(parts) <= 2 or not all(_NAME.match(p) for p in parts):
+            raise ValueError(f"cli command name {self.name!r}: one or two lowercase words")
 
 
 def describe(command: Command, prefix: str = "!") -> str:

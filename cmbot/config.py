@@ -110,6 +110,11 @@ CORE_SCHEMA: dict[str, dict[str, Setting]] = {
         "discord_window": Setting(float, 5.0, "Discord window in seconds", min=1, max=3600),
         "queue_size": Setting(int, 50, "queued sends kept per channel when over the limit",
                               min=0, max=10000),
+        "actions": Setting(int, 30, "moderation actions (delete, timeout, warn, ban) per "
+                           "window per channel; past it they are refused as rate limited",
+                           min=1, max=1000),
+        "actions_window": Setting(float, 30.0, "moderation action window in seconds",
+                                  min=1, max=3600),
     },
 }
 COMMUNITY_SCHEMA: dict[str, Setting] = {

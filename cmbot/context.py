@@ -1,50 +1,48 @@
-"""What a plugin gets with each hook call or command: the message, its settings, and
-the actions it may ask the core for."""
+"""What a plugin gets with each message hook call or command: the message, its channel,
+its settings there, and ``ctx.bot``, the bot as that plugin sees it (:mod:`cmbot.face`)."""
 
 from __future__ import annotations
 
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, TypeVar
 
+from .face import Bot, Store
 from .model import Button, Channel, Community, Message, Reply, User, Verdict
 from .ratelimit import Priority
 
-if TYPE_CHECKING:
-    from .runtime import Bot
-    from .storage import Storage
+T = TypeVar("T")
 
 
 class Context:
     """Per plugin, per event. ``settings`` are the plugin's config for this channel."""
 
-    __slots__ = ("bot", "plugin", "channel", "message", "verdict", "handled", "_settings")
+    __slots__ = ("bot", "channel", "message", "verdict", "handled", "_settings")
 
-    def __init__(self, bot: Bot, plugin: str, channel: Channel,
-                 message: Message | None = None, verdict: Verdict | None = None,
-                 handled: bool = False) -> None:
+    def __init__(self, bot: Bot, channel: Channel, message: Message | None = None,
+                 verdict: Verdict | None = None, handled: bool = False) -> None:
         self.bot = bot
-        self.plugin = plugin
         self.channel = channel
         self.message = message
         self.verdict = verdict
+        """``cmbot_on_message``: the verdict applied to the message (None if clean)."""
         self.handled = handled
+        """``cmbot_on_message``: True when the message ran a command or got an answer."""
         self._settings: dict[str, Any] | None = None
+
+    @property
+    def plugin(self) -> str:
+        return self.bot.plugin
 
     @property
     def settings(self) -> dict[str, Any]:
         if self._settings is None:
-            self._settings = self.bot.settings(self.plugin, self.channel)
+            self._settings = self.bot.settings(self.channel)
         return self._settings
 
     @property
-    def state(self) -> dict[str, Any]:
-        """This plugin's runtime state for this bot (survives between calls, not restarts)."""
-        return self.bot.plugin_state(self.plugin)
-
-    @property
-    def db(self) -> Storage:
-        return self.bot.storage
+    def db(self) -> Store:
+        return self.bot.db
 
     @property
     def user(self) -> User | None:
@@ -68,14 +66,19 @@ class Context:
         return self.bot.prefix
 
     def now(self) -> datetime:
-        return self.bot.clock.now()
+        return self.bot.now()
+
+    def time(self) -> float:
+        return self.bot.time()
+
+    def state(self, factory: Callable[[Bot], T]) -> T:
+        """This plugin's per-bot object (``bot.state``)."""
+        return self.bot.state(factory)
 
     def defer(self, work: Coroutine[Any, Any, Any], what: str, *, limit: int | None = None
               ) -> bool:
-        """Run ``work`` in the background instead of on the message path (a failure is
-        reported like a failing hook). Returns False, without running it, when this plugin
-        already has ``limit`` (default 64) background tasks running: under a flood, shed."""
-        return self.bot.background.start(self.plugin, work, what, limit)
+        """Run ``work`` in the background instead of on the message path (``bot.defer``)."""
+        return self.bot.defer(work, what, limit=limit)
 
     async def reply(self, reply: Reply | str, *, priority: Priority = Priority.NORMAL
                     ) -> str | None:
@@ -90,6 +93,7 @@ class Context:
     async def send(self, text: str, *, channel: Channel | None = None,
                    buttons: tuple[Button, ...] = (),
                    priority: Priority = Priority.NORMAL) -> str | None:
+        """Post in this channel (or ``channel``)."""
         return await self.bot.send(channel or self.channel, text, buttons=buttons,
                                    priority=priority)
 

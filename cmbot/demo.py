@@ -16,7 +16,7 @@ from .config import parse_config
 from .model import Platform, Role
 from .platforms.console import ConsolePlatform, console_adapters
 from .platforms.fake import Sent
-from .runtime import Bot
+from .runtime import Runtime
 from .timeparse import parse_duration
 
 D, T = Platform.DISCORD, Platform.TWITCH
@@ -116,7 +116,7 @@ STEPS = [
 ]
 
 
-async def run_clock(bot: Bot, seconds: float) -> None:
+async def run_clock(bot: Runtime, seconds: float) -> None:
     """Let ``seconds`` pass, waking at each due timer as the runtime's loop does."""
     target = bot.clock.time() + seconds
     while True:
@@ -136,7 +136,7 @@ async def run_demo(out: TextIO) -> int:
         raw = CONFIG | {"bot": CONFIG["bot"] | {"database": str(Path(tmp) / "demo.db")}}
         config = parse_config(raw, Path(tmp) / "demo.toml")
         adapters = console_adapters(out, "cmbot")
-        bot = Bot(config, clock=Clock(START), adapters=adapters, load_entry_points=False)
+        bot = Runtime(config, clock=Clock(START), adapters=adapters, load_entry_points=False)
         await bot.start(run_loop=False)
         by_platform: dict[Platform, ConsolePlatform] = {a.platform: a for a in adapters}
         channels = {T: "mychannel", D: "general"}

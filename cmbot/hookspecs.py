@@ -1,11 +1,14 @@
 """Every hook a cmbot plugin can implement, in one documented file.
 
 Hooks are plain pluggy specs; implementations may be ``async def``. pluggy cannot await,
-so :mod:`cmbot.dispatch` calls implementations one by one in pluggy's order, awaits what
-is awaitable, bounds each call with ``[bot] hook_timeout`` and logs a failure with the
-plugin's name without stopping the other plugins. An implementation may accept fewer
-arguments than the spec lists, so hooks can grow arguments without breaking plugins.
-No hook uses ``firstresult``: "first non-None wins" is done by the dispatcher.
+so :mod:`cmbot.dispatch` calls each implementation through pluggy on its own, in pluggy's
+order, awaits what is awaitable, bounds each call with ``[bot] hook_timeout`` and logs a
+failure with the plugin's name without stopping the other plugins. An implementation may
+accept fewer arguments than the spec lists, so hooks can grow arguments without breaking
+plugins. No hook uses ``firstresult``: "first non-None wins" is done by the dispatcher.
+
+``bot`` is always the bot as the called plugin sees it (:class:`cmbot.face.Bot`), and
+``ctx`` a :class:`cmbot.Context` whose ``ctx.bot`` is that same object.
 """
 
 from __future__ import annotations
@@ -15,11 +18,11 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
-    from .commands import Command
+    from .commands import CliCommand, Command
     from .config import Setting
     from .context import Context
+    from .face import Bot
     from .model import Later, Message, Reply, Verdict
-    from .runtime import Bot
 
 hookspec = pluggy.HookspecMarker("cmbot")
 
@@ -61,7 +64,7 @@ def cmbot_commands() -> list[Command]:
 def cmbot_startup(bot: Bot) -> None:
     """Called after storage and migrations are ready, before adapters connect.
 
-    Register scheduler handlers here (``bot.scheduler.on(kind, handler)``).
+    Register timer handlers here (``bot.timers.on(kind, handler)``).
     """
 
 
@@ -126,6 +129,24 @@ def cmbot_autocomplete(ctx: Context, source: str, typed: str) -> list[str] | Non
     """Called while a Discord user types a slash-command argument declared with
     ``Arg(autocomplete=source)``. Return up to 25 values starting with or
     containing ``typed``, or None if ``source`` is not yours."""
+
+
+# --- command line --------------------------------------------------------------------
+
+
+@hookspec
+def cmbot_cli_commands() -> list[CliCommand]:
+    """Called when ``cmbot`` builds its command line (built-in and entry-point plugins
+    only: no config is read yet). Return :class:`~cmbot.CliCommand` objects; a two-word
+    name shares its first word with other plugins' (``cmbot eval faq`` from the FAQ
+    plugin, ``cmbot eval toxicity`` from the toxicity plugin). No bot runs for them.
+    """
+
+
+@hookspec
+def cmbot_status(bot: Bot) -> str | None:
+    """Called by ``cmbot plugins``. Return one line on how the plugin runs here (which
+    matcher, which model), or None."""
 
 
 def all_hook_names() -> list[str]:

@@ -187,6 +187,21 @@ class Later:
     as answered by that plugin and no other plugin is asked."""
 
 
+class Capability(enum.StrEnum):
+    """What a platform can do; the runtime degrades where one is missing
+    (``bot.can(channel, Capability.BUTTONS)``)."""
+
+    BUTTONS = "buttons"
+    DELETE = "delete"
+    TIMEOUT = "timeout"
+    BAN = "ban"
+    EPHEMERAL = "ephemeral"
+    SLASH_COMMANDS = "slash_commands"
+    NATIVE_EVENTS = "native_events"
+    WARN = "warn"
+    FILES = "files"
+
+
 class Action(enum.IntEnum):
     """Moderation outcomes, ordered by severity (the most severe verdict wins)."""
 
@@ -207,3 +222,20 @@ class Verdict:
     score: float = 0.0
     timeout_seconds: int = 0
     flag_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ActionResult:
+    """What became of a moderation action a plugin asked for (``await bot.delete(m)``).
+
+    ``done`` is True when the platform carried it out; otherwise ``problem`` says why:
+    ``"unsupported"`` (the platform cannot), ``"rate limited"``, ``"refused"`` (the
+    platform said no: a missing permission, a deleted message) or ``"no platform"``.
+    """
+
+    action: str
+    done: bool
+    problem: str = ""
+
+    def __bool__(self) -> bool:
+        return self.done

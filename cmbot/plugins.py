@@ -12,7 +12,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any
 
 import pluggy
 
@@ -35,34 +34,9 @@ class PluginInfo:
     module: object
 
 
-class PluginManager(pluggy.PluginManager):
-    """pluggy's, counting the changes to who implements what: the runtime caches each
-    hook's implementations (with what it worked out about calling them) until then."""
-
-    changes = 0
-
-    def register(self, plugin: object, name: str | None = None) -> str | None:
-        try:
-            return super().register(plugin, name)
-        finally:
-            self.changes += 1
-
-    def unregister(self, plugin: object | None = None, name: str | None = None) -> Any:
-        try:
-            return super().unregister(plugin, name)
-        finally:
-            self.changes += 1
-
-    def set_blocked(self, name: str) -> None:
-        try:
-            super().set_blocked(name)
-        finally:
-            self.changes += 1
-
-
-def get_plugin_manager() -> PluginManager:
+def get_plugin_manager() -> pluggy.PluginManager:
     """A fresh plugin manager with cmbot's hook specs (no global instance)."""
-    pm = PluginManager("cmbot")
+    pm = pluggy.PluginManager("cmbot")
     pm.add_hookspecs(hookspecs)
     return pm
 

@@ -9,6 +9,7 @@ crash inside a handler never replays it (at most once).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import math
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from .cache import Cache
 from .clock import Clock
 from .cron import Cron
 from .storage import Storage
@@ -62,6 +64,7 @@ class Timer:
 
 
 TimerHandler = Callable[[Timer], Awaitable[None]]
+_UNKNOWN = object()
 
 
 @dataclass
@@ -72,22 +75,22 @@ class Scheduler:
     clock: Clock
     grace: float = 600.0
     _handlers: dict[str, TimerHandler] = field(default_factory=dict)
+    changed: Callable[[], None] = lambda: None
+    """Called after a timer is added or cancelled (the runtime wakes its timekeeper)."""
     fired: int = 0
     skipped: int = 0
-    _earliest: float | None = None
-    """The earliest due time known to be in the table (None: ask the database). Timers
-    only change through this class, so ``run_due`` skips the query until then."""
-    _known: bool = False
-    _version: int = 0
+    _earliest: Cache[str, float | None] = field(default_factory=Cache)
+    _firing: asyncio.Lock = field(default_factory=asyncio.Lock)
+    """The earliest due time in the table. Timers only change through this class, so
+    ``run_due`` skips the query until then."""
 
     def on(self, kind: str, handler: TimerHandler) -> None:
         """Register the coroutine that runs timers of ``kind`` (e.g. ``"faq.cleanup"``)."""
         self._handlers[kind] = handler
-        self._known = False
+        self._earliest.clear()
 
     def _changed(self) -> None:
-        self._known = False
-        self._version += 1
+        self._earliest.clear()
 
     async def _insert(self, kind: str, due: float, payload: dict[str, Any] | None,
                       key: str | None, interval: float | None = None, cron: str | None = None,
@@ -100,7 +103,8 @@ class Scheduler:
             "INSERT INTO cmbot_timers(kind, key, payload, due, interval, cron, tz, grace, "
             "created) VALUES(?,?,?,?,?,?,?,?,?)",
             (kind, key, data, due, interval, cron, tz, grace, self.clock.time()))
-        self._changed()  # also after: a deadline read while this ran must not be kept
+        self._changed()
+        self.changed()
         return timer_id
 
     async def at(self, kind: str, when: datetime | float, payload: dict[str, Any] | None = None,
@@ -130,21 +134,22 @@ class Scheduler:
         return await self._insert(kind, due, payload, key, cron=expression, tz=tz, grace=grace)
 
     async def cancel(self, timer_id: int) -> bool:
-        self._changed()
-        await self.storage.execute("DELETE FROM cmbot_timers WHERE id=?", (timer_id,))
-        return bool(self.storage.last_rowcount)
+        return bool(await self._delete("id=?", timer_id))
 
     async def cancel_key(self, key: str) -> bool:
-        self._changed()
-        await self.storage.execute("DELETE FROM cmbot_timers WHERE key=?", (key,))
-        return bool(self.storage.last_rowcount)
+        return bool(await self._delete("key=?", key))
 
     async def cancel_prefix(self, prefix: str) -> int:
         """Cancel every timer whose key starts with ``prefix`` (e.g. ``"event:3:"``)."""
+        return await self._delete("key LIKE ? ESCAPE '\\'", _like_prefix(prefix))
+
+    async def _delete(self, where: str, value: Any) -> int:
         self._changed()
-        await self.storage.execute("DELETE FROM cmbot_timers WHERE key LIKE ? ESCAPE '\\'",
-                                   (_like_prefix(prefix),))
-        return int(self.storage.last_rowcount)
+        await self.storage.execute(f"DELETE FROM cmbot_timers WHERE {where}", (value,))
+        count = self.storage.last_rowcount
+        self._changed()
+        self.changed()
+        return count
 
     async def list(self, kind: str | None = None) -> list[Timer]:
         if kind is None:
@@ -158,24 +163,27 @@ class Scheduler:
         """Epoch seconds of the earliest timer that has a handler, or None."""
         if not self._handlers:
             return None
-        if self._known:
-            return self._earliest
-        version = self._version
+        known = self._earliest.get("min", _UNKNOWN)
+        if known is not _UNKNOWN:
+            return known  # type: ignore[return-value]
         marks = ",".join("?" * len(self._handlers))
-        found = await self.storage.fetchval(
+        return await self._earliest.load("min", lambda: self.storage.fetchval(
             f"SELECT MIN(due) FROM cmbot_timers WHERE kind IN ({marks})",
-            tuple(self._handlers))
-        if version == self._version:  # no timer changed while the query ran
-            self._earliest, self._known = found, True
-        return found  # type: ignore[no-any-return]
+            tuple(self._handlers)))
 
     async def run_due(self) -> int:
         """Fire every due timer once (or skip it if stale). Returns how many fired."""
         if not self._handlers:
             return 0
         now = self.clock.time()
-        if self._known and (self._earliest is None or now < self._earliest):
+        known = self._earliest.get("min", _UNKNOWN)
+        if known is not _UNKNOWN and (known is None or now < known):  # type: ignore[operator]
             return 0  # nothing due: no query (the runtime ticks far more often than timers)
+        async with self._firing:  # the timekeeper and a manual tick never fire one run twice
+            return await self._fire_due()
+
+    async def _fire_due(self) -> int:
+        now = self.clock.time()
         self._changed()
         marks = ",".join("?" * len(self._handlers))
         rows = await self.storage.fetchall(

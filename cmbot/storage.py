@@ -11,14 +11,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager, closing
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
 log = logging.getLogger("cmbot.storage")
+Params = Sequence[Any] | dict[str, Any]
 
 _CORE_MIGRATIONS = [
     """
@@ -34,18 +35,44 @@ _CORE_MIGRATIONS = [
 # Twitch tokens) would reach the log at log_level = "DEBUG". Keep it at INFO.
 logging.getLogger("aiosqlite").setLevel(logging.INFO)
 
+
 class MigrationError(Exception):
     """A plugin's schema step failed; nothing of that step was applied."""
 
 
-class Storage:
+class _Statements:
+    """The statement helpers :class:`Storage` and :class:`Transaction` share."""
+
+    last_rowcount = 0
+    """Rows changed by the latest :meth:`execute`."""
+
+    async def _run(self, sql: str, params: Params) -> tuple[int, int]:
+        raise NotImplementedError
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+        raise NotImplementedError
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """Run one statement. Returns the new row's id for an INSERT."""
+        rowid, self.last_rowcount = await self._run(sql, params)
+        return rowid
+
+    async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
+
+    async def fetchval(self, sql: str, params: Params = ()) -> Any:
+        row = await self.fetchone(sql, params)
+        return None if row is None else row[0]
+
+
+class Storage(_Statements):
     """Async SQLite access shared by the core and every plugin."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         self._db: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
-        self.last_rowcount = 0  # rows changed by the latest execute()
         self.trace: list[str] | None = None  # when a list, the SQL of each statement run
 
     @property
@@ -73,52 +100,28 @@ class Storage:
             await self._db.close()
             self._db = None
 
-    async def _in_thread(self, work: Any, sql: str,
-                         params: Sequence[Any] | dict[str, Any]) -> Any:
-        """Run ``work(connection, sql, params)`` on the connection's thread in one round
-        trip. aiosqlite's cursor API costs a thread hop per call (execute, fetch, close),
-        and each hop waits for the GIL behind the busy event loop."""
-        db = self.db
-        if self.trace is not None:
-            self.trace.append(sql)
+    async def _run(self, sql: str, params: Params) -> tuple[int, int]:
+        async with self._lock:  # committed on return: autocommit
+            return await _run(self.db, sql, params, self.trace)
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
         async with self._lock:
-            return await db._execute(work, db._conn, sql, params)  # noqa: SLF001
-
-    async def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
-        """Run one statement (committed on return). Returns lastrowid."""
-        rowid, self.last_rowcount = await self._in_thread(_run, sql, params)
-        return rowid
-
-    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        async with self.transaction() as db:
-            await db.executemany(sql, rows)
-
-    async def fetchone(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()
-                       ) -> sqlite3.Row | None:
-        return await self._in_thread(_fetchone, sql, params)  # type: ignore[no-any-return]
-
-    async def fetchall(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()
-                       ) -> list[sqlite3.Row]:
-        return await self._in_thread(_fetchall, sql, params)  # type: ignore[no-any-return]
-
-    async def fetchval(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
-        row = await self.fetchone(sql, params)
-        return None if row is None else row[0]
+            return await _rows(self.db, sql, params, self.trace)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """``async with storage.transaction() as db:`` — all or nothing, committed on exit."""
-        if self.trace is not None:
-            self.trace.append("BEGIN IMMEDIATE")
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        """``async with storage.transaction() as tx:`` all or nothing, committed on exit.
+        ``tx`` has the same statement helpers; no other statement runs meanwhile."""
         async with self._lock:
-            await self.db.execute("BEGIN IMMEDIATE")
+            tx = Transaction(self)
+            await tx.execute("BEGIN IMMEDIATE")
             try:
-                yield self.db
+                yield tx
             except BaseException:
-                await self.db.execute("ROLLBACK")
+                await tx.execute("ROLLBACK")
                 raise
             else:
-                await self.db.execute("COMMIT")
+                await tx.execute("COMMIT")
 
     async def schema_version(self, plugin: str) -> int:
         value = await self.fetchval("SELECT version FROM cmbot_migrations WHERE plugin=?",
@@ -135,10 +138,10 @@ class Storage:
                 f"it. Fix: upgrade the plugin (never remove released migration steps)")
         for version in range(current, len(steps)):
             try:
-                async with self.transaction() as db:
+                async with self.transaction() as tx:
                     for statement in _split_sql(steps[version]):
-                        await db.execute(statement)
-                    await db.execute(
+                        await tx.execute(statement)
+                    await tx.execute(
                         "INSERT INTO cmbot_migrations(plugin, version) VALUES(?, ?) "
                         "ON CONFLICT(plugin) DO UPDATE SET version=excluded.version",
                         (plugin, version + 1))
@@ -163,16 +166,35 @@ def _split_sql(script: str) -> list[str]:
     return statements
 
 
-def _run(conn: sqlite3.Connection, sql: str, params: Any) -> tuple[int, int]:
-    with closing(conn.execute(sql, params)) as cursor:
-        return cursor.lastrowid or 0, cursor.rowcount
+class Transaction(_Statements):
+    """The statements of one :meth:`Storage.transaction` (same helpers, same tracing;
+    the storage's lock is held for the whole block)."""
+
+    def __init__(self, storage: Storage) -> None:
+        self._storage = storage
+
+    async def _run(self, sql: str, params: Params) -> tuple[int, int]:
+        return await _run(self._storage.db, sql, params, self._storage.trace)
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+        return await _rows(self._storage.db, sql, params, self._storage.trace)
 
 
-def _fetchone(conn: sqlite3.Connection, sql: str, params: Any) -> sqlite3.Row | None:
-    with closing(conn.execute(sql, params)) as cursor:
-        return cursor.fetchone()  # type: ignore[no-any-return]
+async def _run(db: aiosqlite.Connection, sql: str, params: Params,
+               trace: list[str] | None) -> tuple[int, int]:
+    """One statement in one trip to the connection's thread (aiosqlite's
+    ``execute_insert`` also reads ``last_insert_rowid()`` there): (row id, rows changed,
+    from ``total_changes``: the caller holds the lock, so only this statement ran)."""
+    if trace is not None:
+        trace.append(sql)
+    before = db.total_changes
+    row = await db.execute_insert(sql, params)
+    rowid = int(row[0]) if row is not None and row[0] is not None else 0
+    return rowid, db.total_changes - before
 
 
-def _fetchall(conn: sqlite3.Connection, sql: str, params: Any) -> list[sqlite3.Row]:
-    with closing(conn.execute(sql, params)) as cursor:
-        return cursor.fetchall()
+async def _rows(db: aiosqlite.Connection, sql: str, params: Params,
+                trace: list[str] | None) -> list[sqlite3.Row]:
+    if trace is not None:
+        trace.append(sql)
+    return list(await db.execute_fetchall(sql, params))

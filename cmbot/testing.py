@@ -1,6 +1,6 @@
 """Test harness for plugin authors (a pytest plugin, published through ``pytest11``).
 
-A real :class:`~cmbot.runtime.Bot` with one fake platform per platform kind, an aiosqlite
+A real bot (:class:`~cmbot.runtime.Runtime`) with one fake platform per platform kind, an aiosqlite
 database in ``tmp_path``, a frozen clock, and direct dispatch: no sleeps, no network.
 
     async def test_greets(cmbot_harness):
@@ -20,9 +20,10 @@ from typing import Any
 
 from .clock import Clock
 from .config import Config, parse_config
+from .face import Bot
 from .model import Platform, Role
 from .platforms.fake import FakePlatform, Sent
-from .runtime import Bot, Outcome
+from .runtime import Outcome, Runtime
 from .timeparse import parse_duration
 
 DEFAULT_CONFIG = """
@@ -43,13 +44,17 @@ DEFAULT_START = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 class Harness:
     """A running bot and its fake platforms, driven message by message."""
 
-    def __init__(self, bot: Bot, platforms: dict[Platform, FakePlatform], clock: Clock,
+    def __init__(self, bot: Runtime, platforms: dict[Platform, FakePlatform], clock: Clock,
                  factory_args: dict[str, Any]) -> None:
         self.bot = bot
         self.platforms = platforms
         self.clock = clock
         self.last: Outcome | None = None
         self._factory_args = factory_args
+
+    def plugin_bot(self, plugin: str) -> Bot:
+        """The bot as ``plugin`` sees it (its state, settings, timers): what its hooks get."""
+        return self.bot.host(plugin)
 
     def _count(self) -> dict[Platform, int]:
         return {p: len(a.sent) for p, a in self.platforms.items()}
@@ -139,7 +144,7 @@ async def make_harness(config: str | dict[str, Any] | None = None, *, tmp_path: 
     clock = clock or Clock(DEFAULT_START)
     adapters = {p: FakePlatform(p, moderator=twitch_moderator and p == Platform.TWITCH)
                 for p in platforms}
-    bot = Bot(parsed, clock=clock, adapters=adapters.values(), extra_plugins=plugins,
+    bot = Runtime(parsed, clock=clock, adapters=adapters.values(), extra_plugins=plugins,
               load_builtins=builtins, load_entry_points=entry_points)
     await bot.start(run_loop=False)
     return Harness(bot, adapters, clock, args)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from cmbot import Arg, Command, CommandError, Context, hookimpl
-from cmbot.commands import describe
+from cmbot import Arg, Command, CommandError, Context, describe, hookimpl
 
 
 async def _help(ctx: Context, command: str | None = None) -> str:
@@ -15,10 +14,10 @@ async def _help(ctx: Context, command: str | None = None) -> str:
         found = bot.commands.get(command)
         if found is None or found.hidden:
             raise CommandError(f"no command {command!r}; {ctx.prefix}help lists them")
-        required = bot.required_role(found)
+        required = bot.commands.required_role(found)
         return describe(replace(found, role=required), ctx.prefix)
     names = sorted(c.name for c in bot.commands
-                   if not c.hidden and role is not None and bot.required_role(c) <= role)
+                   if not c.hidden and role is not None and bot.commands.required_role(c) <= role)
     listed = ", ".join(ctx.prefix + n for n in names)
     return f"Commands: {listed}. {ctx.prefix}help <command> for details."
 

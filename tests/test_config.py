@@ -86,13 +86,13 @@ threshold = 0.7
 threshold = 0.9
 enabled = false
 """, plugins=[("tunable", Tunable())])
-    settings = h.bot.settings
-    assert settings("tunable", Channel(Platform.DISCORD, "1", "general")) == \
+    settings = h.plugin_bot("tunable").settings
+    assert settings(Channel(Platform.DISCORD, "1", "general")) == \
         {"threshold": 0.6, "enabled": True}
-    assert settings("tunable", Channel(Platform.TWITCH, "mychannel", "mychannel"))["threshold"] \
-        == 0.7
-    assert settings("tunable", Channel(Platform.TWITCH, "special", "special")) == \
+    assert settings(Channel(Platform.TWITCH, "mychannel", "mychannel"))["threshold"] == 0.7
+    assert settings(Channel(Platform.TWITCH, "special", "special")) == \
         {"threshold": 0.9, "enabled": False}
+    assert settings() == {"threshold": 0.6, "enabled": True}
 
 
 async def test_plugin_setting_errors_name_the_channel_table(tmp_path):
@@ -128,14 +128,14 @@ def test_the_example_config_documents_every_key_and_its_defaults_are_valid(tmp_p
     import re
 
     from cmbot.config import COMMUNITY_SCHEMA, CORE_SCHEMA
-    from cmbot.runtime import Bot
+    from cmbot.runtime import Runtime
 
     text = (ROOT / "bot.example.toml").read_text()
     documented = set(re.findall(r"^#?\s*([a-z_]+)\s*=", text, re.MULTILINE))
     config = load_config(ROOT / "bot.example.toml")
-    bot = Bot(config)
+    bot = Runtime(config)
     expected = {k for schema in CORE_SCHEMA.values() for k in schema} | set(COMMUNITY_SCHEMA)
-    expected |= {k for schema in bot.schemas.values() for k in schema}
+    expected |= {k for schema in bot.directory.schemas.values() for k in schema}
     assert expected - documented == set()
     stale = []  # a documented plugin default must be the plugin's real default
     section = ""
@@ -143,7 +143,7 @@ def test_the_example_config_documents_every_key_and_its_defaults_are_valid(tmp_p
         if line.startswith("["):
             section = line.strip("[]")
         found = re.match(r"^# ([a-z_]+) = (.*?)\s{2,}#", line)
-        schema = bot.schemas.get(section.split(".", 1)[1], {}) \
+        schema = bot.directory.schemas.get(section.split(".", 1)[1], {}) \
             if section.startswith("plugins.") else CORE_SCHEMA.get(section, {})
         if found and found.group(1) in schema:
             shown = tomllib.loads(f"v = {found.group(2)}")["v"]
@@ -154,7 +154,7 @@ def test_the_example_config_documents_every_key_and_its_defaults_are_valid(tmp_p
     path = tmp_path / "all.toml"
     path.write_text(uncommented.replace('database = "cmbot.db"',
                                         f'database = "{tmp_path / "x.db"}"'))
-    Bot(load_config(path))  # every documented default is accepted
+    Runtime(load_config(path))  # every documented default is accepted
 
 
 def test_a_community_can_take_every_discord_channel_but_only_post_to_named_ones(tmp_path):

@@ -54,11 +54,11 @@ def test_run_refuses_an_enabled_platform_without_its_secret(tmp_path, capsys, mo
 async def test_console_session_switches_identity_platform_channel_and_clock(tmp_path):
     from cmbot.config import load_config
     from cmbot.platforms.console import console_adapters, run_console
-    from cmbot.runtime import Bot
+    from cmbot.runtime import Runtime
 
     out = io.StringIO()
     config = load_config(_config(tmp_path))
-    bot = Bot(config, adapters=console_adapters(out, "cmbot"))
+    bot = Runtime(config, adapters=console_adapters(out, "cmbot"))
     await bot.start(run_loop=False)
     script = io.StringIO("hello\n!help\n/as alice mod\n/platform discord\n/channel lounge\n"
                          "!help help\n/clock +10m\n/as bob king\n/frobnicate\n/quit\nnever\n")

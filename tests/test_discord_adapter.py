@@ -13,7 +13,7 @@ from fakes.discord_server import APP_ID, CHANNELS, FakeDiscord
 
 from cmbot.config import load_config
 from cmbot.platforms.discord import DiscordAdapter
-from cmbot.runtime import Bot
+from cmbot.runtime import Runtime
 
 CONFIG = """
 [bot]
@@ -54,14 +54,14 @@ class Running:
         path.write_text(CONFIG.format(extra=extra))
         self.config_path = path
         self.fake = fake
-        self.bot: Bot | None = None
+        self.bot: Runtime | None = None
         self.adapter: DiscordAdapter | None = None
 
-    async def start(self) -> Bot:
+    async def start(self) -> Runtime:
         config = load_config(self.config_path)
         self.adapter = DiscordAdapter(config["discord"], ready_timeout=10,
                                       guild_ready_timeout=0.2)
-        self.bot = Bot(config, adapters=[self.adapter])
+        self.bot = Runtime(config, adapters=[self.adapter])
         await self.bot.start()
         return self.bot
 
@@ -268,7 +268,7 @@ async def test_missing_permissions_are_logged_once_and_never_crash(running, fake
     channel = run.adapter.channel("general")
     with caplog.at_level(logging.ERROR, logger="cmbot.discord"):
         for _ in range(3):
-            assert await run.bot.send(channel, "hello") is None
+            assert await run.bot.outbound.send(channel, "hello") is None
             run.bot.clock.advance(10) if hasattr(run.bot.clock, "advance") else None
     problems = [r for r in caplog.records if "missing permissions" in r.getMessage()]
     assert len(problems) == 1
@@ -277,7 +277,7 @@ async def test_missing_permissions_are_logged_once_and_never_crash(running, fake
     gone = run.adapter.channel("announcements")
     with caplog.at_level(logging.ERROR, logger="cmbot.discord"):
         for _ in range(3):
-            assert await run.bot.send(gone, "hello") is None
+            assert await run.bot.outbound.send(gone, "hello") is None
     problems = [r for r in caplog.records if "no longer exists" in r.getMessage()]
     assert len(problems) == 1 and "remove it from the config" in problems[0].getMessage()
 

@@ -79,7 +79,7 @@ async def test_a_plugin_raising_in_every_hook_does_not_stop_the_others(cmbot_har
     h = await cmbot_harness(plugins=plugins)
     sent = await h.say("anyone there?")
     assert [s.text for s in sent] == ["healthy answer"]
-    await h.bot.forget_user("twitch:viewer")
+    await h.plugin_bot("help").forget_user("twitch:viewer")
     await h.bot.stop()
     assert healthy.calls == ["startup", "moderate", "answer", "observe", "forget", "shutdown"]
     failures = [r.getMessage() for r in caplog.records if "raiser" in r.getMessage()]
@@ -211,21 +211,13 @@ async def test_ordinary_chat_through_every_builtin_plugin_costs_no_database_quer
     assert queries  # the tracing itself works
 
 
-@pytest.mark.parametrize("counting", [True, False])
-async def test_hook_callers_see_plugins_registered_and_removed_after_a_call(counting):
-    """Implementation lists are cached between messages; registering or removing a plugin
-    (cmbot's counting plugin manager, or a plain pluggy one) is seen on the next call."""
-    import pluggy
-
-    from cmbot import hookspecs
+async def test_hook_callers_see_plugins_registered_and_removed_after_a_refresh():
+    """Who implements what is read once (the runtime registers every plugin first);
+    ``refresh()`` after registering or removing a plugin makes the next call see it."""
     from cmbot.dispatch import HookCaller
     from cmbot.plugins import get_plugin_manager
 
-    if counting:
-        pm = get_plugin_manager()
-    else:
-        pm = pluggy.PluginManager("cmbot")
-        pm.add_hookspecs(hookspecs)
+    pm = get_plugin_manager()
 
     class Seen:
         def __init__(self, name):
@@ -239,9 +231,27 @@ async def test_hook_callers_see_plugins_registered_and_removed_after_a_call(coun
     assert await caller.call_all("cmbot_on_message", message=None, ctx=None) == []
     first, second = Seen("a"), Seen("b")
     pm.register(first, "a")
+    caller.refresh()
     assert await caller.call_all("cmbot_on_message", message=None, ctx=None) == [("a", "a")]
     pm.register(second, "b")
+    caller.refresh()
     assert [n for n, _ in await caller.call_all("cmbot_on_message", message=None,
                                                 ctx=None)] == ["b", "a"]
     pm.unregister(first)
+    caller.refresh()
     assert await caller.call_all("cmbot_on_message", message=None, ctx=None) == [("b", "b")]
+
+
+async def test_pluggy_tracing_shows_every_hook_call(cmbot_harness):
+    """Implementations are called through pluggy, so its tracing sees them by plugin."""
+    h = await cmbot_harness(plugins=[("t", Flagger(Action.FLAG))])
+    lines: list[str] = []
+    h.bot.pm.trace.root.setwriter(lines.append)
+    undo = h.bot.pm.enable_tracing()
+    try:
+        await h.say("caps LOCK")
+    finally:
+        undo()
+    traced = "".join(lines)
+    assert "cmbot_moderate" in traced and "cmbot_on_message" in traced
+    assert "t" in {name for name, _ in h.bot.hooks.implementations("cmbot_moderate")}

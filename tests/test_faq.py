@@ -262,7 +262,7 @@ async def test_variables_come_from_other_plugins_or_stay_empty(cmbot_harness):
 async def test_cmbot_plugins_says_which_matcher_is_active(cmbot_harness):
     import cmbot_plugins.faq as faq
     h = await cmbot_harness(_config("lexical"))
-    assert faq.cmbot_status(h.bot).startswith("matcher: lexical")
+    assert faq.cmbot_status(h.plugin_bot("faq")).startswith("matcher: lexical")
 
 
 @pytest.mark.skipif(not CLINC.is_file(), reason="shared evaluation data not present")

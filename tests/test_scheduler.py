@@ -51,8 +51,8 @@ class Recorder:
     @hookimpl
     def cmbot_startup(self, bot):
         async def handler(timer):
-            self.fired.append((timer.payload["n"], bot.clock.now(), round(timer.late)))
-        bot.scheduler.on("test.kind", handler)
+            self.fired.append((timer.payload["n"], bot.now(), round(timer.late)))
+        bot.timers.on("test.kind", handler)
 
 
 async def test_one_shot_timer_fires_at_its_instant_with_the_fake_clock(cmbot_harness):
@@ -133,7 +133,7 @@ async def test_a_failing_timer_handler_does_not_stop_other_timers(cmbot_harness)
         def cmbot_startup(self, bot):
             async def boom(timer):
                 raise RuntimeError("boom")
-            bot.scheduler.on("bad.kind", boom)
+            bot.timers.on("bad.kind", boom)
 
     rec = Recorder()
     h = await cmbot_harness(plugins=[("bad", Bad()), ("rec", rec)])

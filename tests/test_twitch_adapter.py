@@ -14,7 +14,7 @@ from fakes.twitch_server import BOT_ID, FakeTwitch
 from cmbot.config import load_config
 from cmbot.platforms.twitch import TwitchAdapter
 from cmbot.platforms.twitch.adapter import TOKEN_KEY
-from cmbot.runtime import Bot
+from cmbot.runtime import Runtime
 
 CONFIG = """
 [bot]
@@ -52,13 +52,13 @@ async def fake(monkeypatch: pytest.MonkeyPatch):
 
 @pytest.fixture
 async def running(tmp_path: Path, fake: FakeTwitch):
-    bots: list[Bot] = []
+    bots: list[Runtime] = []
 
-    async def make(extra: str = "") -> Bot:
+    async def make(extra: str = "") -> Runtime:
         path = tmp_path / "bot.toml"
         path.write_text(CONFIG.format(extra=extra))
         config = load_config(path)
-        bot = Bot(config, adapters=[TwitchAdapter(config["twitch"])])
+        bot = Runtime(config, adapters=[TwitchAdapter(config["twitch"])])
         bots.append(bot)
         await bot.start()
         return bot
@@ -182,7 +182,7 @@ async def test_flood_of_replies_stays_under_the_twitch_limit(running, fake):
     await fake.wait_for(lambda: len(fake.texts()) >= 20)
     await asyncio.sleep(0.2)  # let anything over the limit arrive if it were going to
     assert len(fake.texts("mychannel")) <= 20, "20 per 30 s for a non-moderator bot"
-    assert bot.outbox.pending() <= int(bot.config["ratelimit"]["queue_size"])
+    assert bot.pending_sends() <= int(bot.config["ratelimit"]["queue_size"])
 
 
 async def test_refreshed_tokens_are_stored_and_reused(running, fake, caplog):
@@ -248,7 +248,7 @@ async def test_twitch_auth_stores_the_bot_token_and_the_bot_then_uses_it(tmp_pat
     assert await task == 0
     text = out.getvalue()
     assert f'bot_id = "{BOT_ID}"' in text and "user-token" not in text
-    bot = Bot(config, adapters=[TwitchAdapter(config["twitch"])])
+    bot = Runtime(config, adapters=[TwitchAdapter(config["twitch"])])
     await bot.start()
     try:
         adapter = bot.adapters[next(iter(bot.adapters))]
@@ -291,7 +291,7 @@ async def test_more_channels_than_one_connection_allows_are_reported(tmp_path, m
         "channels = [" + ", ".join(f'"{c}"' for c in channels) + "]"))
     config = load_config(path)
     adapter = TwitchAdapter(config["twitch"])
-    bot = Bot(config, adapters=[adapter])
+    bot = Runtime(config, adapters=[adapter])
     try:
         await bot.start()
         assert len(adapter.subscribed) == 300  # fetched 100 logins per request

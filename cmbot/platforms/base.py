@@ -4,31 +4,52 @@ actions into platform calls; plugins never see it directly."""
 from __future__ import annotations
 
 import asyncio
-import enum
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
-from ..model import Button, Channel, Message, Platform, User
+from ..clock import Clock
+from ..commands import Command, CommandRegistry, Given
+from ..config import Config
+from ..model import Button, Capability, Channel, Message, Platform, User, Verdict
+from ..storage import Storage
 
-if TYPE_CHECKING:
-    from ..commands import Command
-    from ..runtime import Bot
+__all__ = ["Capability", "InFlight", "Inbound", "PlatformAdapter"]
 
 
-class Capability(enum.StrEnum):
-    """What an adapter can do; the runtime degrades where one is missing."""
+class Inbound(Protocol):
+    """The runtime as an adapter sees it: where events go, and what they need."""
 
-    BUTTONS = "buttons"
-    DELETE = "delete"
-    TIMEOUT = "timeout"
-    BAN = "ban"
-    EPHEMERAL = "ephemeral"
-    SLASH_COMMANDS = "slash_commands"
-    NATIVE_EVENTS = "native_events"
-    WARN = "warn"
-    FILES = "files"
+    config: Config
+    prefix: str
+    max_inbound: int
+    clock: Clock
+    commands: CommandRegistry
+    storage: Storage
+    adapters: Mapping[Platform, PlatformAdapter]
+
+    async def handle_message(self, message: Message) -> Any:
+        """A chat message: moderated, run as a command or answered, observed."""
+
+    async def handle_edit(self, message: Message) -> Verdict | None:
+        """An edited message: moderated again."""
+
+    async def run_command(self, message: Message, line: str) -> str | None:
+        """A command line (prefix removed) or a pressed button, as ``message``'s author;
+        the command's name, or None if no command matched."""
+
+    async def invoke(self, message: Message, command: Command, given: Given) -> str:
+        """A slash command with its typed options."""
+
+    async def autocomplete(self, channel: Channel, source: str, typed: str) -> list[str]:
+        """Suggestions while a user types an ``Arg(autocomplete=source)`` argument."""
+
+    async def tick(self) -> None:
+        """Fire due timers and flush queued sends (the console's ``/clock``)."""
+
+    def pending_sends(self) -> int:
+        """Sends waiting for a rate limit window."""
 
 
 class InFlight:
@@ -65,7 +86,7 @@ class PlatformAdapter(ABC):
     bot_user: User | None = None
 
     @abstractmethod
-    async def start(self, bot: Bot) -> None:
+    async def start(self, bot: Inbound) -> None:
         """Connect and begin delivering messages with ``await bot.handle_message(msg)``."""
 
     @abstractmethod

@@ -14,8 +14,8 @@ from collections.abc import AsyncIterator
 from typing import TextIO
 
 from ..model import Platform, Role
-from ..runtime import Bot
 from ..timeparse import format_duration, parse_duration
+from .base import Inbound
 from .fake import FakePlatform, Sent, format_action
 
 CONSOLE_HELP = """\
@@ -44,7 +44,7 @@ class ConsolePlatform(FakePlatform):
 class ConsoleSession:
     """Who you are and where you type, plus the console's own commands."""
 
-    def __init__(self, bot: Bot, out: TextIO, *, echo: bool) -> None:
+    def __init__(self, bot: Inbound, out: TextIO, *, echo: bool) -> None:
         self.bot = bot
         self.out = out
         self.echo = echo
@@ -159,7 +159,7 @@ def console_adapters(out: TextIO, bot_name: str) -> list[ConsolePlatform]:
             ConsolePlatform(Platform.DISCORD, out, bot_name)]
 
 
-async def run_console(bot: Bot, stdin: TextIO | None = None, out: TextIO | None = None) -> None:
+async def run_console(bot: Inbound, stdin: TextIO | None = None, out: TextIO | None = None) -> None:
     """Drive a started bot from ``stdin`` until /quit or end of input."""
     stdin = stdin or sys.stdin
     out = out or sys.stdout
@@ -176,9 +176,9 @@ async def run_console(bot: Bot, stdin: TextIO | None = None, out: TextIO | None 
             break
     await bot.tick()
     waited = 0.0
-    while bot.outbox.pending() and waited < 5.0:
+    while bot.pending_sends() and waited < 5.0:
         await asyncio.sleep(0.25)
         waited += 0.25
         await bot.tick()
-    if bot.outbox.pending():
-        session.say(f"({bot.outbox.pending()} queued message(s) not sent: rate limit)")
+    if bot.pending_sends():
+        session.say(f"({bot.pending_sends()} queued message(s) not sent: rate limit)")

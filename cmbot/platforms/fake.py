@@ -13,7 +13,7 @@ from ..model import Button, Channel, Message, Platform, Role, User
 from .base import Capability, PlatformAdapter
 
 if TYPE_CHECKING:
-    from ..runtime import Bot
+    from .base import Inbound
 
 CAPABILITIES = {
     Platform.DISCORD: frozenset({Capability.BUTTONS, Capability.DELETE, Capability.TIMEOUT,
@@ -74,7 +74,7 @@ class FakePlatform(PlatformAdapter):
         self.moderator = moderator
         self.bot_user = User(platform, "bot", "cmbot", "cmbot", Role.MODERATOR, is_bot=True)
         self.sent: list[Sent] = []
-        self.bot: Bot | None = None
+        self.bot: Inbound | None = None
         self._ids = itertools.count(1)
         self.deleted: set[str] = set()
         self.native_events: dict[str, dict[str, object]] = {}
@@ -86,7 +86,7 @@ class FakePlatform(PlatformAdapter):
     def record(self, action: Sent) -> None:
         self.sent.append(action)
 
-    async def start(self, bot: Bot) -> None:
+    async def start(self, bot: Inbound) -> None:
         self.bot = bot
 
     async def stop(self) -> None:

@@ -9,21 +9,25 @@ from typing import Any
 
 from cmbot import (
     Arg,
+    Bot,
+    Capability,
     Channel,
     Command,
     CommandError,
     Context,
+    Cron,
+    CronError,
     Message,
     Priority,
     Role,
     Setting,
     Timer,
+    format_duration,
+    get_zone,
     hookimpl,
+    parse_duration,
+    parse_when,
 )
-from cmbot.cron import Cron, CronError
-from cmbot.platforms.base import Capability
-from cmbot.runtime import Bot
-from cmbot.timeparse import format_duration, get_zone, parse_duration, parse_when
 
 from . import templates
 from .store import MIGRATIONS, AnnouncementStore, ChatTimer, Event
@@ -60,18 +64,18 @@ def cmbot_migrations() -> list[str]:
 class AnnState:
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
-        self.store = AnnouncementStore(bot.storage)
+        self.store = AnnouncementStore(bot.db)
         self.lines: dict[str, int] = {}
 
 
 def _state(bot: Bot) -> AnnState:
-    return bot.plugin_object("announcements", AnnState)
+    return bot.state(AnnState)
 
 
 def _settings(bot: Bot, event_or_channel: Event | Channel) -> dict[str, Any]:
     channel = (event_or_channel if isinstance(event_or_channel, Channel)
                else Channel.from_dict(event_or_channel.origin))
-    return bot.settings("announcements", channel)
+    return bot.settings(channel)
 
 
 def _targets(bot: Bot, event: Event) -> list[Channel]:
@@ -85,7 +89,7 @@ def _targets(bot: Bot, event: Event) -> list[Channel]:
 def _values(bot: Bot, event: Event) -> dict[str, str]:
     settings = _settings(bot, event)
     return templates.values_for(event.title, datetime.fromtimestamp(event.starts_at, UTC),
-                                bot.clock.now(), event.tz, settings["locale"],
+                                bot.now(), event.tz, settings["locale"],
                                 event.description, settings["url"])
 
 
@@ -103,17 +107,16 @@ async def _sync_native(bot: Bot, event: Event) -> None:
     if not settings["native_events"]:
         return
     for channel in _targets(bot, event):
-        adapter = bot.adapters.get(channel.platform)
-        if adapter is None or Capability.NATIVE_EVENTS not in adapter.capabilities:
+        if not bot.can(channel, Capability.NATIVE_EVENTS):
             continue
         existing = event.native.get(channel.key)
         try:
             if event.status != "scheduled":
                 if existing:
-                    await adapter.delete_native_event(channel, existing)
+                    await bot.delete_native_event(channel, existing)
                     event.native.pop(channel.key, None)
                 continue
-            native_id = await adapter.upsert_native_event(
+            native_id = await bot.upsert_native_event(
                 channel, existing, title=event.title, starts_at=event.starts_at,
                 ends_at=event.starts_at + float(settings["event_length"]),
                 description=event.description, location=settings["url"] or "online")
@@ -127,18 +130,17 @@ async def _sync_native(bot: Bot, event: Event) -> None:
 
 async def _arm(bot: Bot, event: Event) -> list[float]:
     """(Re)create an event's reminder and start timers; returns reminder offsets kept."""
-    await bot.scheduler.cancel_prefix(f"event:{event.id}:")
-    now = bot.clock.time()
+    await bot.timers.cancel_prefix(f"event:{event.id}:")
+    now = bot.time()
     kept = []
     for before in event.reminders:
         at = event.starts_at - before
         if at > now:
-            await bot.scheduler.at("ann.remind", at, {"event": event.id, "before": before},
+            await bot.timers.at("ann.remind", at, {"event": event.id, "before": before},
                                    key=f"event:{event.id}:remind:{int(before)}")
             kept.append(before)
-    await bot.scheduler.at("ann.start", event.starts_at, {"event": event.id},
+    await bot.timers.at("ann.start", event.starts_at, {"event": event.id},
                            key=f"event:{event.id}:start")
-    bot.wake()
     return kept
 
 
@@ -163,10 +165,10 @@ def cmbot_startup(bot: Bot) -> None:
         event = await state.store.event(int(timer.payload["event"]))
         if event is None or event.status != "scheduled":
             return
-        if timer.late <= bot.scheduler.grace:
+        if timer.late <= bot.timers.grace:
             await _announce(bot, event, "start", priority=Priority.HIGH)
         following = _next_start(event)
-        now = bot.clock.time()
+        now = bot.time()
         while following is not None and following <= now:  # skip runs missed while down
             event.starts_at = following
             following = _next_start(event)
@@ -182,9 +184,9 @@ def cmbot_startup(bot: Bot) -> None:
     async def chat_timer(timer: Timer) -> None:
         await _fire_chat_timer(bot, int(timer.payload["timer"]))
 
-    bot.scheduler.on("ann.remind", remind)
-    bot.scheduler.on("ann.start", start)
-    bot.scheduler.on("ann.timer", chat_timer)
+    bot.timers.on("ann.remind", remind)
+    bot.timers.on("ann.start", start)
+    bot.timers.on("ann.timer", chat_timer)
 
 
 @hookimpl
@@ -196,7 +198,7 @@ def cmbot_on_message(ctx: Context, message: Message) -> None:
 @hookimpl
 async def cmbot_variables(ctx: Context) -> dict[str, str]:
     state = _state(ctx.bot)
-    upcoming = await state.store.upcoming(ctx.scope, ctx.bot.clock.time(), limit=1)
+    upcoming = await state.store.upcoming(ctx.scope, ctx.time(), limit=1)
     if not upcoming:
         return {"next_event": ""}
     values = _values(ctx.bot, upcoming[0])
@@ -278,14 +280,14 @@ async def _event_add(ctx: Context, title: str, when_and_description: str,
     starts, description = _when(when_and_description, zone, ctx.now())
     expression = _repeat(repeat, starts, zone)
     reminders = _reminders(ctx, remind)
-    upcoming = await state.store.upcoming(ctx.scope, ctx.bot.clock.time(), limit=1000)
+    upcoming = await state.store.upcoming(ctx.scope, ctx.time(), limit=1000)
     if len(upcoming) >= ctx.settings["max_events"]:
         raise CommandError(f"{len(upcoming)} upcoming events already; cancel some first")
     platforms = sorted(set(where or PLATFORMS) | {ctx.channel.platform.value})
     event_id = await state.store.add_event(
         ctx.scope, title, starts.timestamp(), zone, description[:300], platforms, reminders,
         expression, ctx.channel.to_dict(), ctx.user.key if ctx.user else "",
-        ctx.bot.clock.time())
+        ctx.time())
     event = await state.store.event(event_id)
     assert event is not None
     kept = await _arm(ctx.bot, event)
@@ -295,7 +297,7 @@ async def _event_add(ctx: Context, title: str, when_and_description: str,
     repeat_text = f", repeats ({expression})" if expression else ""
     return (f"✓ event #{event.id} “{event.title}” on "
             f"{templates.format_when(starts, zone, locale)} ({zone}), in "
-            f"{format_duration(starts.timestamp() - ctx.bot.clock.time())}; "
+            f"{format_duration(starts.timestamp() - ctx.time())}; "
             f"{_describe_reminders(event, kept, locale)}{repeat_text}")
 
 
@@ -307,7 +309,7 @@ async def _find(ctx: Context, event_id: int) -> Event:
 
 
 async def _event_list(ctx: Context) -> str:
-    events = await _state(ctx.bot).store.upcoming(ctx.scope, ctx.bot.clock.time(), limit=5)
+    events = await _state(ctx.bot).store.upcoming(ctx.scope, ctx.time(), limit=5)
     locale = ctx.settings["locale"]
     if not events:
         return templates.TEMPLATES[locale]["none"]
@@ -368,7 +370,7 @@ async def _event_cancel(ctx: Context, id: int) -> str:
         raise CommandError(f"event #{id} is already {event.status}")
     event.status = "cancelled"
     await state.store.update_event(event)
-    await ctx.bot.scheduler.cancel_prefix(f"event:{event.id}:")
+    await ctx.bot.timers.cancel_prefix(f"event:{event.id}:")
     await _sync_native(ctx.bot, event)
     await _announce(ctx.bot, event, "cancelled", skip=ctx.channel)
     return f"✓ event #{event.id} “{event.title}” cancelled and announced"
@@ -376,7 +378,7 @@ async def _event_cancel(ctx: Context, id: int) -> str:
 
 async def _next(ctx: Context) -> str:
     state = _state(ctx.bot)
-    events = await state.store.upcoming(ctx.scope, ctx.bot.clock.time(), limit=1)
+    events = await state.store.upcoming(ctx.scope, ctx.time(), limit=1)
     locale = ctx.settings["locale"]
     if not events:
         return templates.TEMPLATES[locale]["none"]
@@ -410,8 +412,7 @@ def _in_quiet_hours(quiet: str | None, tz: str, now: datetime) -> bool:
 def _is_live(bot: Bot, channel: Channel) -> bool | None:
     """The channel's live status; where its platform cannot tell (Discord), the stream of
     its community's channels on other platforms (the linked Twitch channel) decides."""
-    adapter = bot.adapters.get(channel.platform)
-    status = adapter.is_live(channel) if adapter is not None else None
+    status = bot.is_live(channel)
     if status is not None:
         return status
     community = bot.community_of(channel)
@@ -419,9 +420,8 @@ def _is_live(bot: Bot, channel: Channel) -> bool | None:
         return None
     known = []
     for other in bot.community_channels(community):
-        other_adapter = bot.adapters.get(other.platform)
-        if other.platform != channel.platform and other_adapter is not None:
-            live = other_adapter.is_live(other)
+        if other.platform != channel.platform:
+            live = bot.is_live(other)
             if live is not None:
                 known.append(live)
     return any(known) if known else None
@@ -433,7 +433,7 @@ async def _fire_chat_timer(bot: Bot, timer_id: int) -> None:
     if timer is None or timer.paused:
         return
     channel = Channel.from_dict(timer.channel)
-    if _in_quiet_hours(timer.quiet, timer.tz, bot.clock.now()):
+    if _in_quiet_hours(timer.quiet, timer.tz, bot.now()):
         return
     if timer.live_only and _is_live(bot, channel) is False:
         return  # when nobody can tell (None), the timer still posts
@@ -460,9 +460,8 @@ async def _timer_add(ctx: Context, name: str, text: str, every: float,
     min_lines = ctx.settings["timer_min_lines"] if lines is None else lines
     timer_id = await state.store.add_timer(channel, name, every, texts, min_lines,
                                            _quiet(quiet), ctx.timezone, bool(live))
-    await ctx.bot.scheduler.every("ann.timer", every, {"timer": timer_id},
+    await ctx.bot.timers.every("ann.timer", every, {"timer": timer_id},
                                   key=f"timer:{timer_id}")
-    ctx.bot.wake()
     return (f"✓ timer {name}: every {format_duration(every)} if {min_lines}+ chat lines, "
             f"{len(texts)} text(s)" + (f", quiet {quiet}" if quiet else "")
             + (", only while live" if live else ""))
@@ -498,7 +497,7 @@ async def _timer_resume(ctx: Context, name: str) -> str:
 async def _timer_remove(ctx: Context, name: str) -> str:
     timer = await _timer_named(ctx, name)
     await _state(ctx.bot).store.remove_timer(timer.id)
-    await ctx.bot.scheduler.cancel_key(f"timer:{timer.id}")
+    await ctx.bot.timers.cancel_key(f"timer:{timer.id}")
     return f"✓ timer {timer.name} removed"
 
 

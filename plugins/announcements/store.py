@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from cmbot.storage import Storage
+from cmbot import Store
 
 MIGRATIONS = [
     """
@@ -92,7 +92,7 @@ def _timer(row: Any) -> ChatTimer:
 
 
 class AnnouncementStore:
-    def __init__(self, storage: Storage) -> None:
+    def __init__(self, storage: Store) -> None:
         self.db = storage
 
     async def add_event(self, scope: str, title: str, starts_at: float, tz: str,

@@ -7,7 +7,7 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from cmbot.timeparse import format_countdown
+from cmbot import format_countdown
 
 TEMPLATES: dict[str, dict[str, str]] = {
     "en": {

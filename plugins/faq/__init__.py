@@ -11,6 +11,7 @@ from typing import Any
 
 from cmbot import (
     Arg,
+    Bot,
     Command,
     CommandError,
     Context,
@@ -22,9 +23,9 @@ from cmbot import (
     Setting,
     hookimpl,
 )
-from cmbot.runtime import Bot
 
 from . import transfer
+from .cli import cmbot_cli_commands  # noqa: F401 - a hook of this plugin
 from .matching import (
     LEXICAL_THRESHOLD,
     SEMANTIC_THRESHOLD,
@@ -92,7 +93,7 @@ class FaqState:
 
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
-        self.store = FaqStore(bot.storage)
+        self.store = FaqStore(bot.db)
         self.indexes: dict[str, Any] = {}
         self.gates: dict[str, LexicalMatcher] = {}
         self.dirty: set[str] = set()
@@ -106,7 +107,7 @@ class FaqState:
 
     @staticmethod
     def _choose_kind(bot: Bot) -> str:
-        wanted = bot.config.plugins.get("faq", {}).get("matcher", "auto")
+        wanted = bot.settings()["matcher"]
         if wanted == "lexical":
             return "lexical"
         reason = semantic_unavailable()
@@ -237,7 +238,7 @@ def warm_up() -> None:
 
 
 def _state(bot: Bot) -> FaqState:
-    return bot.plugin_object("faq", FaqState)
+    return bot.state(FaqState)
 
 
 @hookimpl
@@ -248,6 +249,7 @@ async def cmbot_startup(bot: Bot) -> None:
         await asyncio.to_thread(warm_up)
 
 
+@hookimpl
 def cmbot_status(bot: Bot) -> str:
     """One line for ``cmbot plugins``: which matcher answers questions."""
     state = _state(bot)
@@ -267,9 +269,9 @@ def render(template: str, variables: dict[str, str]) -> str:
 
 
 async def _answer_text(ctx: Context, state: FaqState, entry: Entry) -> str:
-    hits = await state.store.record_hit(entry.id, ctx.bot.clock.time())
+    hits = await state.store.record_hit(entry.id, ctx.time())
     variables = {"next_event": ""}
-    variables.update(await ctx.bot.variables(ctx))
+    variables.update(await ctx.bot.variables(ctx.channel, ctx.message))
     variables.update({
         "user": ctx.user.shown_name if ctx.user else "",
         "channel": ctx.channel.name,
@@ -314,7 +316,7 @@ async def cmbot_answer(ctx: Context, message: Message) -> Reply | Later | None:
         if entry is None:
             return None
         slot = f"key:{ctx.channel.key}"
-        now = ctx.bot.clock.time()
+        now = ctx.time()
         if _cooling(state, entry.id, slot, settings["key_cooldown"], now):
             return None
         state.cooldowns[(entry.id, slot)] = now
@@ -345,7 +347,7 @@ async def _auto_reply(ctx: Context, state: FaqState, match: Match | None, thresh
         return None
     assert match is not None
     settings = ctx.settings
-    now = ctx.bot.clock.time()
+    now = ctx.time()
     channel = ctx.channel.key
     if _cooling(state, match.entry_id, channel, settings["entry_cooldown"], now):
         return None
@@ -371,7 +373,7 @@ async def cmbot_autocomplete(ctx: Context, source: str, typed: str) -> list[str]
 
 @hookimpl
 async def cmbot_forget_user(bot: Bot, user_key: str) -> None:
-    await bot.storage.execute("UPDATE faq_entries SET created_by=NULL WHERE created_by=?",
+    await bot.db.execute("UPDATE faq_entries SET created_by=NULL WHERE created_by=?",
                               (user_key,))
 
 
@@ -416,7 +418,7 @@ async def _add(ctx: Context, key: str, answer: str) -> str:
     answer = _check_answer(ctx, answer)
     state = _state(ctx.bot)
     await state.store.add(ctx.scope, key, answer, ctx.user.key if ctx.user else "",
-                          ctx.bot.clock.time())
+                          ctx.time())
     state.invalidate(ctx.scope)
     return (f"✓ added {ctx.prefix}{key}. Teach it how viewers ask: {ctx.prefix}faq teach {key} "
             f"<question> (5-10 phrasings work best)")
@@ -425,7 +427,7 @@ async def _add(ctx: Context, key: str, answer: str) -> str:
 async def _edit(ctx: Context, key: str, answer: str) -> str:
     entry = await _require(ctx, key)
     await _state(ctx.bot).store.set_answer(entry.id, _check_answer(ctx, answer),
-                                           ctx.bot.clock.time())
+                                           ctx.time())
     return f"✓ updated {ctx.prefix}{entry.key}"
 
 
@@ -536,7 +538,7 @@ async def _import(ctx: Context, file: str) -> str:
     if state.kind == "semantic" and phrases:
         encoded = await asyncio.to_thread(SemanticMatcher().embed, phrases)
         vectors = {p: bytes(v.tobytes()) for p, v in zip(phrases, encoded, strict=True)}
-    added, updated = await transfer.apply(ctx, items, vectors, MODEL_ID)
+    added, updated = await transfer.apply(ctx, items, vectors, MODEL_ID, state.store)
     state.invalidate(ctx.scope)
     return f"✓ imported {file}: {added} new, {updated} updated"
 

@@ -16,14 +16,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from cmbot.clock import Clock
-from cmbot.config import parse_config
-from cmbot.context import Context
-from cmbot.model import Channel, Platform
-from cmbot.platforms.fake import FakePlatform
-from cmbot.runtime import Bot
+from cmbot import Channel, Platform
+from cmbot.testing import Harness, make_harness
 
-from . import MODEL_ID, _state
+from . import MODEL_ID, FaqState
 
 
 def _texts(items: list[Any]) -> list[str]:
@@ -55,21 +51,18 @@ async def evaluate(path: str | Path, phrasings: int = 5, matcher: str = "auto",
                "plugins": {"faq": {"matcher": matcher, "entry_cooldown": 0.0,
                                    "key_cooldown": 0.0, "budget_count": 1000}
                            | (settings or {})}}
-        config = parse_config(raw, Path(tmp) / "eval.toml")
-        adapter = FakePlatform(Platform.FAKE)
-        bot = Bot(config, clock=Clock(0.0), adapters=[adapter], load_entry_points=False)
-        await bot.start(run_loop=False)
+        h = await make_harness(raw, tmp_path=Path(tmp), platforms=[Platform.FAKE])
         try:
-            return await _run(bot, adapter, data, phrasings, verbose)
+            return await _run(h, data, phrasings, verbose)
         finally:
-            await bot.stop()
+            await h.close()
 
 
-async def _run(bot: Bot, adapter: FakePlatform, data: dict[str, Any], phrasings: int,
+async def _run(h: Harness, data: dict[str, Any], phrasings: int,
                verbose: bool) -> dict[str, float]:
-    state = _state(bot)
-    channel = Channel(Platform.FAKE, "eval", "eval")
-    ctx = Context(bot, "faq", channel)
+    bot = h.plugin_bot("faq")
+    state = bot.state(FaqState)
+    scope = bot.scope_of(Channel(Platform.FAKE, "eval", "eval"))
     started = time.perf_counter()
     taught = pick_phrasings(data["train"], phrasings)
     all_phrases = [p for texts in taught.values() for p in texts]
@@ -79,23 +72,21 @@ async def _run(bot: Bot, adapter: FakePlatform, data: dict[str, Any], phrasings:
         vectors = list(SemanticMatcher().embed(all_phrases))
     position = 0
     for number, (intent, texts) in enumerate(taught.items()):
-        entry_id = await state.store.add(ctx.scope, f"i{number}", f"intent:{intent}", "eval", 0)
+        entry_id = await state.store.add(scope, f"i{number}", f"intent:{intent}", "eval", 0)
         for text in texts:
             vector = vectors[position]
             position += 1
             await state.store.add_phrase(entry_id, text, MODEL_ID if vector is not None
                                          else None, None if vector is None
                                          else vector.tobytes())
-    state.invalidate(ctx.scope)
-    await state.index(ctx.scope)
+    state.invalidate(scope)
+    await state.index(scope)
     teach_seconds = time.perf_counter() - started
 
     async def ask(text: str) -> str | None:
-        before = len(adapter.sent)
-        bot.clock.advance(1.0)
-        await bot.handle_message(adapter.make_message(text, channel="eval"))
-        await bot.background.settle()  # answers that needed the encoder come after
-        for sent in adapter.sent[before:]:
+        h.clock.advance(1.0)
+        # say() also waits for answers that needed the encoder
+        for sent in await h.say(text, platform=Platform.FAKE, channel="eval"):
             if sent.text.startswith("intent:"):
                 return sent.text[len("intent:"):]
         return None

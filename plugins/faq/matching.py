@@ -204,7 +204,7 @@ class SemanticMatcher:
     anchor_margin = 0.0
 
     def __init__(self) -> None:
-        from cmbot.embeddings import shared_encoder
+        from .embeddings import shared_encoder
 
         self.encoder = shared_encoder()
         self._ids: list[int] = []
@@ -257,7 +257,7 @@ class SemanticMatcher:
 @lru_cache(maxsize=1)
 def _anchor_vectors() -> Any:
     """Off-topic anchors, encoded once per process (~0.5 s)."""
-    from cmbot.embeddings import shared_encoder
+    from .embeddings import shared_encoder
 
     return shared_encoder().encode(list(offtopic_lines()))
 
@@ -270,6 +270,6 @@ def accepts(match: Match | None, threshold: float) -> bool:
 
 
 def semantic_unavailable() -> str | None:
-    from cmbot.embeddings import unavailable_reason
+    from .embeddings import unavailable_reason
 
     return unavailable_reason()

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from cmbot.storage import Storage
+from cmbot import Store
 
 MIGRATIONS = [
     """
@@ -66,7 +66,7 @@ def check_key(key: str, what: str = "key") -> str:
 
 
 class FaqStore:
-    def __init__(self, storage: Storage) -> None:
+    def __init__(self, storage: Store) -> None:
         self.db = storage
 
     async def entry(self, scope: str, name: str) -> Entry | None:
@@ -164,3 +164,40 @@ class FaqStore:
     async def scopes(self) -> list[str]:
         return [r["scope"] for r in await self.db.fetchall(
             "SELECT DISTINCT scope FROM faq_entries")]
+
+    async def import_entries(self, scope: str,
+                             items: list[tuple[str, str, list[str], list[str]]],
+                             vectors: dict[str, bytes | None], model: str, by: str,
+                             now: float) -> tuple[int, int]:
+        """(key, answer, aliases, phrasings) items in one transaction, all or nothing;
+        ValueError names a clash. Returns (added, updated)."""
+        added = updated = 0
+        async with self.db.transaction() as tx:
+            for key, answer, aliases, phrasings in items:
+                entry_id = await tx.fetchval(
+                    "SELECT id FROM faq_entries WHERE scope=? AND key=?", (scope, key))
+                if entry_id is None:
+                    if await tx.fetchval("SELECT entry_id FROM faq_aliases WHERE scope=? AND "
+                                         "alias=?", (scope, key)) is not None:
+                        raise ValueError(f"{key!r} is already an alias here")
+                    entry_id = await tx.execute(
+                        "INSERT INTO faq_entries(scope, key, answer, created_by, updated_at) "
+                        "VALUES(?,?,?,?,?)", (scope, key, answer, by, now))
+                    added += 1
+                else:
+                    await tx.execute("UPDATE faq_entries SET answer=?, updated_at=? WHERE id=?",
+                                     (answer, now, entry_id))
+                    updated += 1
+                for alias in aliases:
+                    owner = await tx.fetchval("SELECT entry_id FROM faq_aliases WHERE scope=? "
+                                              "AND alias=?", (scope, alias))
+                    if owner is not None and owner != entry_id:
+                        raise ValueError(f"alias {alias!r} already belongs to another entry")
+                    await tx.execute("INSERT OR IGNORE INTO faq_aliases(scope, alias, entry_id) "
+                                     "VALUES(?,?,?)", (scope, alias, entry_id))
+                for phrase in phrasings:
+                    vector = vectors.get(phrase)
+                    await tx.execute(
+                        "INSERT OR IGNORE INTO faq_phrases(entry_id, text, model, vector) "
+                        "VALUES(?,?,?,?)", (entry_id, phrase, model if vector else None, vector))
+        return added, updated

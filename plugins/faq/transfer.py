@@ -16,7 +16,7 @@ from pathlib import Path
 
 from cmbot import CommandError, Context
 
-from .store import MAX_PHRASE_LENGTH, MAX_PHRASINGS, Entry, check_key
+from .store import MAX_PHRASE_LENGTH, MAX_PHRASINGS, Entry, FaqStore, check_key
 
 FILE_NAME = re.compile(r"^[\w.-]{1,80}\.(toml|csv)$")
 MAX_FILE_BYTES = 1_000_000
@@ -33,7 +33,7 @@ class Item:
 
 
 def files_dir(ctx: Context) -> Path:
-    return ctx.bot.config.resolve(ctx.settings["files_dir"])
+    return ctx.bot.path(ctx.settings["files_dir"])
 
 
 def _toml_string(text: str) -> str:
@@ -146,45 +146,11 @@ def _list(value: object, where: str) -> list[str]:
 
 
 async def apply(ctx: Context, items: list[Item], vectors: dict[str, bytes | None],
-                model: str) -> tuple[int, int]:
+                model: str, store: FaqStore) -> tuple[int, int]:
     """Write all items in one transaction (all or nothing). Returns (added, updated)."""
-    added = updated = 0
-    now = ctx.bot.clock.time()
-    scope = ctx.scope
-    async with ctx.db.transaction() as db:
-        for item in items:
-            async with db.execute("SELECT id FROM faq_entries WHERE scope=? AND key=?",
-                                  (scope, item.key)) as cur:
-                row = await cur.fetchone()
-            if row is None:
-                async with db.execute("SELECT entry_id FROM faq_aliases WHERE scope=? AND "
-                                      "alias=?", (scope, item.key)) as cur:
-                    if await cur.fetchone():
-                        raise CommandError(f"{item.key!r} is already an alias here; nothing "
-                                           f"was imported")
-                cursor = await db.execute(
-                    "INSERT INTO faq_entries(scope, key, answer, created_by, updated_at) "
-                    "VALUES(?,?,?,?,?)", (scope, item.key, item.answer,
-                                          ctx.user.key if ctx.user else "", now))
-                entry_id = cursor.lastrowid
-                added += 1
-            else:
-                entry_id = row[0]
-                await db.execute("UPDATE faq_entries SET answer=?, updated_at=? WHERE id=?",
-                                 (item.answer, now, entry_id))
-                updated += 1
-            for alias in item.aliases:
-                async with db.execute("SELECT entry_id FROM faq_aliases WHERE scope=? AND "
-                                      "alias=?", (scope, alias)) as cur:
-                    owner = await cur.fetchone()
-                if owner is not None and owner[0] != entry_id:
-                    raise CommandError(f"alias {alias!r} already belongs to another entry; "
-                                       f"nothing was imported")
-                await db.execute("INSERT OR IGNORE INTO faq_aliases(scope, alias, entry_id) "
-                                 "VALUES(?,?,?)", (scope, alias, entry_id))
-            for phrase in item.phrasings:
-                vector = vectors.get(phrase)
-                await db.execute(
-                    "INSERT OR IGNORE INTO faq_phrases(entry_id, text, model, vector) "
-                    "VALUES(?,?,?,?)", (entry_id, phrase, model if vector else None, vector))
-    return added, updated
+    try:
+        return await store.import_entries(
+            ctx.scope, [(i.key, i.answer, i.aliases, i.phrasings) for i in items], vectors,
+            model, ctx.user.key if ctx.user else "", ctx.time())
+    except ValueError as exc:
+        raise CommandError(f"{exc}; nothing was imported") from None

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from cmbot import (
     Arg,
+    Bot,
     Button,
     Channel,
     Command,
@@ -22,11 +23,10 @@ from cmbot import (
     Role,
     Setting,
     Timer,
+    format_duration,
     hookimpl,
+    neutralise_mentions,
 )
-from cmbot.runtime import Bot
-from cmbot.safety import neutralise_mentions
-from cmbot.timeparse import format_duration
 
 from . import feedback as fb
 from . import render
@@ -63,7 +63,7 @@ class PollState:
 
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
-        self.store = PollStore(bot.storage)
+        self.store = PollStore(bot.db)
         self.pending_acks: dict[str, list[str]] = {}
         self.ack_channels: dict[str, Channel] = {}
         self.last_live: dict[int, float] = {}
@@ -71,7 +71,7 @@ class PollState:
 
 
 def _state(bot: Bot) -> PollState:
-    return bot.plugin_object("polls", PollState)
+    return bot.state(PollState)
 
 
 @hookimpl
@@ -91,8 +91,8 @@ def cmbot_startup(bot: Bot) -> None:
             await bot.send(channel, f"✓ vote{'s' if len(names) > 1 else ''} counted: {shown}",
                            priority=Priority.LOW)
 
-    bot.scheduler.on("polls.close", close)
-    bot.scheduler.on("polls.ack", flush_acks)
+    bot.timers.on("polls.close", close)
+    bot.timers.on("polls.ack", flush_acks)
 
 
 @hookimpl
@@ -126,7 +126,7 @@ async def _broadcast(bot: Bot, poll: Poll, origin: Channel | None, text: str,
 def _origin_from_scope(bot: Bot, scope: str) -> Channel | None:
     kind, _, name = scope.partition(":")
     if kind == "community":
-        for community in bot.config.communities:
+        for community in bot.communities:
             if community.name == name:
                 found = bot.community_channels(community)
                 return found[0] if found else None
@@ -145,9 +145,9 @@ async def _results_text(bot: Bot, poll: Poll, final: bool) -> str:
 
 async def _close(bot: Bot, poll_id: int, status: str) -> Poll | None:
     state = _state(bot)
-    if not await state.store.set_status(poll_id, status, bot.clock.time()):
+    if not await state.store.set_status(poll_id, status, bot.time()):
         return None
-    await bot.scheduler.cancel_key(f"poll:{poll_id}:close")
+    await bot.timers.cancel_key(f"poll:{poll_id}:close")
     poll = await state.store.get(poll_id)
     assert poll is not None
     if status == "cancelled":
@@ -189,14 +189,13 @@ async def _start(ctx: Context, question_and_options: list[str], duration: float 
     if current is not None:
         raise CommandError(f"poll #{current.id} is still open; {ctx.prefix}poll end first")
     seconds = duration or float(ctx.settings["default_duration"])
-    now = ctx.bot.clock.time()
+    now = ctx.time()
     platforms = sorted(set(where or PLATFORM_CHOICES) | {ctx.channel.platform.value})
     poll_id = await state.store.create(ctx.scope, question, choices, bool(multi),
                                        anonymous is not False, platforms,
                                        ctx.user.key if ctx.user else "", now, now + seconds)
-    await ctx.bot.scheduler.at("polls.close", now + seconds, {"poll_id": poll_id},
+    await ctx.bot.timers.at("polls.close", now + seconds, {"poll_id": poll_id},
                                key=f"poll:{poll_id}:close", grace=86400)
-    ctx.bot.wake()
     poll = await state.store.get(poll_id)
     assert poll is not None
     buttons = tuple(Button(f"{i}. {c}"[:80], f"vote {i}") for i, c in enumerate(choices, 1))
@@ -277,7 +276,7 @@ async def _vote(ctx: Context, choice: str) -> Reply | None:
     if ctx.channel.platform.value not in poll.platforms:
         raise CommandError(f"poll #{poll.id} is not open on {ctx.channel.platform.value}")
     option = _pick(poll, choice, ctx.prefix)
-    now = ctx.bot.clock.time()
+    now = ctx.time()
     result = await state.store.vote(poll, ctx.user.key, ctx.user.shown_name, option,
                                     ctx.channel.platform.value, now)  # committed here
     if result == "closed":
@@ -316,13 +315,12 @@ async def _queue_ack(ctx: Context, state: PollState, now: float) -> None:
         pending.append(ctx.user.shown_name)
     state.ack_channels[key] = ctx.channel
     if len(pending) == 1:
-        await ctx.bot.scheduler.at("polls.ack", now + float(ctx.settings["ack_delay"]),
+        await ctx.bot.timers.at("polls.ack", now + float(ctx.settings["ack_delay"]),
                                    {"channel": key}, key=f"polls:ack:{key}")
-        ctx.bot.wake()
 
 
 def _export_dir(ctx: Context) -> Path:
-    folder = ctx.bot.config.resolve(ctx.settings["files_dir"])
+    folder = ctx.bot.path(ctx.settings["files_dir"])
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
@@ -349,7 +347,7 @@ async def _export(ctx: Context, id: int | None = None) -> Reply:
 async def _feedback(ctx: Context, text: str) -> str:
     state = _state(ctx.bot)
     assert ctx.user is not None
-    now = ctx.bot.clock.time()
+    now = ctx.time()
     wait = float(ctx.settings["feedback_cooldown"])
     last = state.feedback_times.get(ctx.user.key)
     if last is not None and now - last < wait and ctx.user.role < Role.MODERATOR:
@@ -365,7 +363,7 @@ async def _feedback(ctx: Context, text: str) -> str:
 async def _summary(ctx: Context, since: float | None = None) -> str:
     seconds = since or 7 * 86400.0
     rows = await _state(ctx.bot).store.feedback_since(ctx.scope,
-                                                      ctx.bot.clock.time() - seconds)
+                                                      ctx.time() - seconds)
     summary = fb.summarise([(r["text"], r["sentiment"]) for r in rows])
     return fb.render(summary, format_duration(seconds))
 
@@ -373,7 +371,7 @@ async def _summary(ctx: Context, since: float | None = None) -> str:
 async def _feedback_export(ctx: Context, since: float | None = None) -> Reply:
     seconds = since or 3650 * 86400.0
     rows = await _state(ctx.bot).store.feedback_since(ctx.scope,
-                                                      ctx.bot.clock.time() - seconds)
+                                                      ctx.time() - seconds)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["id", "platform", "created_at_utc", "sentiment", "label", "text"])

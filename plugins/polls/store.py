@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from cmbot.storage import Storage
+from cmbot import Store
 
 MIGRATIONS = [
     """
@@ -73,7 +73,7 @@ def _poll(row) -> Poll:  # type: ignore[no-untyped-def]
 
 
 class PollStore:
-    def __init__(self, storage: Storage) -> None:
+    def __init__(self, storage: Store) -> None:
         self.db = storage
 
     async def create(self, scope: str, question: str, options: list[str], multi: bool,
@@ -116,14 +116,11 @@ class PollStore:
                    now: float) -> str:
         """Record a vote in one transaction. Returns 'new', 'changed' or 'same'."""
         async with self.db.transaction() as db:
-            async with db.execute("SELECT status FROM poll_polls WHERE id=?",
-                                  (poll.id,)) as cur:
-                row = await cur.fetchone()
-            if row is None or row[0] != "open":
+            status = await db.fetchval("SELECT status FROM poll_polls WHERE id=?", (poll.id,))
+            if status != "open":
                 return "closed"
-            async with db.execute("SELECT option FROM poll_votes WHERE poll_id=? AND voter=?",
-                                  (poll.id, voter)) as cur:
-                existing = [r[0] for r in await cur.fetchall()]
+            existing = [r[0] for r in await db.fetchall(
+                "SELECT option FROM poll_votes WHERE poll_id=? AND voter=?", (poll.id, voter))]
             if option in existing:
                 return "same"
             if not poll.multi and existing:

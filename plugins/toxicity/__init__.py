@@ -14,7 +14,9 @@ from typing import Any
 from cmbot import (
     Action,
     Arg,
+    Bot,
     Button,
+    Capability,
     Channel,
     Command,
     CommandError,
@@ -26,13 +28,13 @@ from cmbot import (
     Timer,
     User,
     Verdict,
+    format_duration,
     hookimpl,
+    parse_duration,
 )
-from cmbot.platforms.base import Capability
-from cmbot.runtime import Bot
-from cmbot.timeparse import format_duration, parse_duration
 
 from .assess import Assessment, assess
+from .cli import cmbot_cli_commands  # noqa: F401 - a hook of this plugin
 from .raid import RaidDetector
 from .rules import compile_patterns, links
 from .store import MIGRATIONS, ToxStore
@@ -157,7 +159,7 @@ class ChannelScoring:
 class ToxState:
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
-        self.store = ToxStore(bot.storage)
+        self.store = ToxStore(bot.db)
         self.permits: dict[str, float] = {}
         self.channels: dict[str, ChannelScoring] = {}
         self.raids: dict[str, RaidDetector] = {}
@@ -207,21 +209,21 @@ class ToxState:
 
 
 def _state(bot: Bot) -> ToxState:
-    return bot.plugin_object("toxicity", ToxState)
+    return bot.state(ToxState)
 
 
 @hookimpl
 async def cmbot_startup(bot: Bot) -> None:
     state = _state(bot)
-    for key, value in bot.config.plugins.get("toxicity", {}).items():
+    for key, value in bot.settings().items():
         if key == "regex":
             compile_patterns(value)  # a bad pattern fails at start-up, not at 3 a.m.
         if key == "escalation":
             _steps(value)
 
     async def expire(timer: Timer) -> None:
-        days = float(bot.config.plugins.get("toxicity", {}).get("retention_days", 30.0))
-        removed = await state.store.expire(bot.clock.time() - days * 86400)
+        days = float(bot.settings()["retention_days"])
+        removed = await state.store.expire(bot.time() - days * 86400)
         if removed:
             log.info("retention: deleted %d flagged message(s) older than %g days", removed,
                      days)
@@ -234,10 +236,10 @@ async def cmbot_startup(bot: Bot) -> None:
             await bot.notify_mods(channel, f"🚩 {held} more flag(s) in the last minute were "
                                   f"queued without a notice — review them with !flags")
 
-    bot.scheduler.on("toxicity.retention", expire)
-    bot.scheduler.on("toxicity.digest", digest)
-    if not await bot.scheduler.list("toxicity.retention"):
-        await bot.scheduler.every("toxicity.retention", 3600.0, key="toxicity:retention",
+    bot.timers.on("toxicity.retention", expire)
+    bot.timers.on("toxicity.digest", digest)
+    if not await bot.timers.list("toxicity.retention"):
+        await bot.timers.every("toxicity.retention", 3600.0, key="toxicity:retention",
                                   grace=10 * 365 * 86400.0)  # maintenance: always catch up
 
 
@@ -273,7 +275,7 @@ async def cmbot_moderate(ctx: Context, message: Message) -> Verdict | None:
     author = message.author
     if author.role >= channel.exempt:
         return None
-    now = ctx.bot.clock.time()
+    now = ctx.time()
     text = message.text
     permit = False
     if state.permits:  # !permit: one link allowed for a while
@@ -320,7 +322,7 @@ async def cmbot_moderate(ctx: Context, message: Message) -> Verdict | None:
     verdict = Verdict(_VERDICT.get(action, Action.FLAG), hit.reason, hit.category,
                       result.score, seconds)
     record = _record(ctx, state, message, result, action, seconds, now)
-    if action == "flag" and ctx.bot.background.running(ctx.plugin) < BACKGROUND_FLAGS:
+    if action == "flag" and ctx.bot.busy() < BACKGROUND_FLAGS:
         # nothing later on this path depends on the row: write it and tell the mods off
         # the message path (strikes for timeouts are counted from it, so those wait)
         ctx.defer(record, "flag")
@@ -345,9 +347,8 @@ async def _record(ctx: Context, state: ToxState, message: Message, result: Asses
         await state.store.log(ctx.scope, author.key, author.shown_name, action, hit.reason,
                               "auto", now, flag_id)
     if action == "warn":
-        adapter = ctx.bot.adapters.get(ctx.channel.platform)
-        native = adapter is not None and Capability.WARN in adapter.capabilities and \
-            await adapter.warn(author, ctx.channel, f"please keep it friendly ({hit.category})")
+        native = ctx.bot.can(ctx.channel, Capability.WARN) and await ctx.bot.warn(
+            author, ctx.channel, f"please keep it friendly ({hit.category})")
         if not native:
             await ctx.send(f"@{author.name} please keep it friendly — this is a warning "
                            f"({hit.category}).", priority=Priority.NORMAL)
@@ -381,10 +382,9 @@ async def _hold_notice(ctx: Context, state: ToxState, now: float) -> bool:
     first = not state.held.get(ctx.scope)
     state.held[ctx.scope] = state.held.get(ctx.scope, 0) + 1  # before awaiting: flags are
     if first:  # recorded concurrently, and only the first may schedule the digest
-        await ctx.bot.scheduler.at(
+        await ctx.bot.timers.at(
             "toxicity.digest", now + 60, {"scope": ctx.scope, "channel": ctx.channel.to_dict()},
             key=f"toxicity:digest:{ctx.scope}")
-        ctx.bot.wake()
     return True
 
 
@@ -423,7 +423,7 @@ async def _flags(ctx: Context) -> str:
 async def _decided(ctx: Context, row: Any, status: str, action: str, reason: str) -> None:
     state = _state(ctx.bot)
     assert ctx.user is not None
-    now = ctx.bot.clock.time()
+    now = ctx.time()
     if not await state.store.decide(row["id"], status, ctx.user.shown_name, now):
         raise CommandError(f"flag #{row['id']} was just decided by someone else")
     await state.store.log(ctx.scope, row["user_key"], row["user_name"], action, reason,
@@ -451,9 +451,8 @@ async def _allow(ctx: Context, id: int, option: str | None = None) -> str:
 async def _remove(ctx: Context, id: int) -> str:
     row = await _flag_row(ctx, id)
     message = _message_of(row)
-    adapter = ctx.bot.adapters.get(message.platform)
     await _decided(ctx, row, "removed", "delete", row["reason"])
-    done = adapter is not None and await adapter.delete(message)
+    done = await ctx.bot.delete(message)
     return f"✓ flag #{id}: message removed" if done else \
         f"✓ flag #{id} recorded as removed (the platform could not delete it)"
 
@@ -462,12 +461,9 @@ async def _timeout(ctx: Context, id: int, duration: float | None = None) -> str:
     row = await _flag_row(ctx, id)
     message = _message_of(row)
     seconds = int(duration or 600)
-    adapter = ctx.bot.adapters.get(message.platform)
     await _decided(ctx, row, "timedout", "timeout", f"{row['reason']} ({seconds}s)")
-    done = adapter is not None and await adapter.timeout(message.author, message.channel,
-                                                         seconds, row["reason"])
-    if adapter is not None:
-        await adapter.delete(message)
+    done = await ctx.bot.timeout(message.author, message.channel, seconds, row["reason"])
+    await ctx.bot.delete(message)
     return (f"✓ flag #{id}: {row['user_name']} timed out for {format_duration(seconds)}"
             if done else f"✓ flag #{id} recorded (the platform could not time out)")
 
@@ -488,7 +484,7 @@ async def _permit(ctx: Context, user: Any) -> str:
     seconds = float(ctx.settings["permit_seconds"])
     name = str(user)
     key = f"{ctx.channel.platform.value}:{(user.name or user.id or '').lower()}"
-    state.permits[key] = ctx.bot.clock.time() + seconds
+    state.permits[key] = ctx.time() + seconds
     return f"✓ {name} may post one link in the next {format_duration(seconds)}"
 
 

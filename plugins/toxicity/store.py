@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from cmbot.storage import Storage
+from cmbot import Store
 
 MIGRATIONS = [
     """
@@ -51,7 +51,7 @@ MIGRATIONS = [
 
 
 class ToxStore:
-    def __init__(self, storage: Storage) -> None:
+    def __init__(self, storage: Store) -> None:
         self.db = storage
 
     async def add_flag(self, **row: Any) -> int:

@@ -4,16 +4,16 @@ Installed through the ``cmbot.plugins`` entry-point group or dropped into a plug
 It greets people, counts greetings per user in its own table, and forgets users on request.
 """
 
-from cmbot import Arg, Command, Context, Message, Reply, Role, Setting, hookimpl
+from cmbot import Arg, Bot, Command, Context, Message, Reply, Role, Setting, hookimpl
 
 
 @hookimpl
-def cmbot_config_schema():
+def cmbot_config_schema() -> dict[str, Setting]:
     return {"greeting": Setting(str, "Hello", "word used to greet")}
 
 
 @hookimpl
-def cmbot_migrations():
+def cmbot_migrations() -> list[str]:
     return [
         "CREATE TABLE greeter_counts (user_key TEXT PRIMARY KEY, n INTEGER NOT NULL);",
         "ALTER TABLE greeter_counts ADD COLUMN last_channel TEXT;",
@@ -36,7 +36,7 @@ async def _reset(ctx: Context) -> str:
 
 
 @hookimpl
-def cmbot_commands():
+def cmbot_commands() -> list[Command]:
     return [
         Command("hello", "say hello", _hello, args=[Arg("name", required=False)]),
         Command("greeter reset", "reset counts", _reset, role=Role.MODERATOR),
@@ -44,12 +44,12 @@ def cmbot_commands():
 
 
 @hookimpl
-async def cmbot_answer(ctx: Context, message: Message):
+async def cmbot_answer(ctx: Context, message: Message) -> Reply | None:
     if message.text.lower().startswith("good morning"):
         return Reply(f"Good morning, {message.author.shown_name}!")
     return None
 
 
 @hookimpl
-async def cmbot_forget_user(bot, user_key: str):
-    await bot.storage.execute("DELETE FROM greeter_counts WHERE user_key=?", (user_key,))
+async def cmbot_forget_user(bot: Bot, user_key: str) -> None:
+    await bot.db.execute("DELETE FROM greeter_counts WHERE user_key=?", (user_key,))

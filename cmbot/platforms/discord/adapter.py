@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from ...config import Secret
-from ...context import Context
 from ...model import Attachment, Button, Channel, Message, Platform, User
 from ...safety import clean_inbound
 from ..base import Capability, InFlight, PlatformAdapter
@@ -35,7 +34,7 @@ from .slash import build_payload, command_line, focused_option, payload_hash, up
 
 if TYPE_CHECKING:
     from ...commands import Command
-    from ...runtime import Bot
+    from ..base import Inbound
 
 log = logging.getLogger("cmbot.discord")
 # The bot never joins voice: no warnings about voice libraries at every start.
@@ -117,7 +116,7 @@ class DiscordAdapter(PlatformAdapter):
         self.ready_timeout = ready_timeout
         self.guild_ready_timeout = guild_ready_timeout
         self.client: _Client | None = None
-        self.bot: Bot | None = None
+        self.bot: Inbound | None = None
         self.bot_user: User | None = None
         self.state: PlatformState | None = None
         self._commands: list[Command] = []
@@ -135,7 +134,7 @@ class DiscordAdapter(PlatformAdapter):
     async def register_commands(self, commands: Sequence[Command]) -> None:
         self._commands = list(commands)  # published once connected (needs the app id)
 
-    async def start(self, bot: Bot) -> None:
+    async def start(self, bot: Inbound) -> None:
         if not self._token:
             raise RuntimeError("[discord] token is empty. Fix: export the variable named in "
                                "token = { env = ... } with the bot token from the Developer "
@@ -218,7 +217,7 @@ class DiscordAdapter(PlatformAdapter):
         app_id = self.client.application_id
         if app_id is None:
             return
-        payload = build_payload(self._commands, self.bot.required_role)
+        payload = build_payload(self._commands, self.bot.commands.required_role)
         digest = payload_hash(payload)
         key = f"discord:commands:{app_id}"
         if await self.state.get(key) == digest:
@@ -370,12 +369,8 @@ class DiscordAdapter(PlatformAdapter):
             if command and focused else None
         values: list[str] = []
         if arg is not None and arg.autocomplete and focused is not None:
-            bot = self.bot
             channel = self._channel(interaction.channel, interaction.channel_id)
-            results = await bot.hooks.call_all(
-                "cmbot_autocomplete", lambda plugin: Context(bot, plugin, channel),
-                source=arg.autocomplete, typed=focused[2])
-            values = next((list(r) for _, r in results if r is not None), [])
+            values = await self.bot.autocomplete(channel, arg.autocomplete, focused[2])
         numeric = arg is not None and arg.type in ("int", "float")
         choices = []
         for value in values[:25]:

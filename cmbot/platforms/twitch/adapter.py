@@ -32,7 +32,7 @@ from ..base import Capability, InFlight, PlatformAdapter
 from ..state import PlatformState
 
 if TYPE_CHECKING:
-    from ...runtime import Bot
+    from ..base import Inbound
 
 log = logging.getLogger("cmbot.twitch")
 
@@ -111,7 +111,7 @@ class TwitchAdapter(PlatformAdapter):
         self.bot_id = str(section.get("bot_id") or "")
         self.logins = [str(c).lstrip("#").lower() for c in section.get("channels", [])]
         self.client: _Client | None = None
-        self.bot: Bot | None = None
+        self.bot: Inbound | None = None
         self.bot_user: User | None = None
         self.state: PlatformState | None = None
         self.channels: dict[str, Channel] = {}  # broadcaster id -> channel
@@ -127,7 +127,7 @@ class TwitchAdapter(PlatformAdapter):
 
     # --- lifecycle -------------------------------------------------------------------
 
-    async def start(self, bot: Bot) -> None:
+    async def start(self, bot: Inbound) -> None:
         if not (self._client_id and self._client_secret):
             raise RuntimeError("[twitch] client_id and client_secret are empty. Fix: register "
                                "an application at dev.twitch.tv/console and export them")

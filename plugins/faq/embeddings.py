@@ -1,7 +1,8 @@
 """Sentence embeddings for FAQ matching (int8 ONNX, no torch), when installed.
 
 The model is all-MiniLM-L6-v2 with its top layers tuned to tell questions with different
-intents apart (``scripts/train_faq_encoder.py``), shipped in cmbot/data with its tokenizer.
+intents apart (``scripts/train_faq_encoder.py``), shipped with its tokenizer in cmbot/data
+(the package's one folder of licensed data, attributed in cmbot/data/NOTICE.md).
 Running it needs ``pip install 'cmbot[semantic]'`` (onnxruntime, tokenizers, numpy).
 Nothing is downloaded at run time.
 """
@@ -10,14 +11,16 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import numpy as np
 
-TOKENIZER_PATH = Path(__file__).parent / "data" / "minilm-tokenizer.json"
-MODEL_PATH = Path(__file__).parent / "data" / "minilm-faq-int8.onnx"
+_DATA = Path(str(resources.files("cmbot").joinpath("data")))
+TOKENIZER_PATH = _DATA / "minilm-tokenizer.json"
+MODEL_PATH = _DATA / "minilm-faq-int8.onnx"
 MODEL_ENV = "CMBOT_EMBEDDING_MODEL"
 MAX_TOKENS = 128
 ENCODER_THREADS = min(2, os.cpu_count() or 1)

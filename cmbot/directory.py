@@ -1,0 +1,84 @@
+"""Where things are: plugin settings per channel, communities, scopes, time zones, and
+config channel references resolved through the connected platforms."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from .config import Config, Setting
+from .model import Channel, Community, Platform
+from .platforms.base import PlatformAdapter
+
+
+class Directory:
+    """Config lookups, worked out once per channel (they run on every message)."""
+
+    def __init__(self, config: Config, adapters: Mapping[Platform, PlatformAdapter]) -> None:
+        self.config = config
+        self.adapters = adapters
+        self.schemas: dict[str, dict[str, Setting]] = {}
+        self._settings: dict[tuple[str, str], dict[str, Any]] = {}
+        self._communities: dict[str, Community | None] = {}
+        self._channels: dict[str, Channel] = {}
+
+    @property
+    def communities(self) -> Sequence[Community]:
+        return self.config.communities
+
+    def plugin_settings(self, plugin: str) -> dict[str, Any]:
+        """``[plugins.X]`` over the plugin's schema defaults."""
+        values = {k: s.default for k, s in self.schemas.get(plugin, {}).items()}
+        values.update(self.config.plugins.get(plugin, {}))
+        return values
+
+    def settings(self, plugin: str, channel: Channel) -> dict[str, Any]:
+        """Plugin config for a channel: channel > platform > [plugins.X] > defaults."""
+        key = (plugin, channel.key)
+        cached = self._settings.get(key)
+        if cached is not None:
+            return cached
+        values = self.plugin_settings(plugin)
+        overrides = self.config.channel_overrides
+        values.update(overrides.get(channel.platform.value, {}).get(plugin, {}))
+        for ref, per_plugin in overrides.items():
+            if ":" in ref and channel.matches(ref):
+                values.update(per_plugin.get(plugin, {}))
+        self._settings[key] = values
+        return values
+
+    def community_of(self, channel: Channel) -> Community | None:
+        key = channel.key
+        if key not in self._communities:
+            self._communities[key] = self.config.community_of(channel)
+        return self._communities[key]
+
+    def scope_of(self, channel: Channel) -> str:
+        community = self.community_of(channel)
+        return f"community:{community.name}" if community else channel.key
+
+    def timezone_of(self, channel: Channel) -> str:
+        community = self.community_of(channel)
+        return community.timezone if community else str(self.config.bot["timezone"])
+
+    def resolve_channel(self, ref: str) -> Channel | None:
+        """A config reference (``discord:mod-log``) as a Channel, via its adapter."""
+        if ref in self._channels:
+            return self._channels[ref]
+        platform_name, _, name = ref.partition(":")
+        try:
+            adapter = self.adapters.get(Platform(platform_name))
+        except ValueError:
+            return None
+        channel = adapter.channel(name) if adapter else None
+        if channel is not None:
+            self._channels[ref] = channel
+        return channel
+
+    def community_channels(self, community: Community, kind: str = "channels") -> list[Channel]:
+        """A community's ``channels``, ``mod_channels`` or ``announce_channels``."""
+        if kind not in ("channels", "mod_channels", "announce_channels"):
+            raise ValueError(f"kind must be channels, mod_channels or announce_channels, "
+                             f"not {kind!r}")
+        refs: Sequence[str] = getattr(community, kind)
+        return [c for c in (self.resolve_channel(r) for r in refs) if c is not None]
