@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import difflib
 import os
 import tomllib
@@ -18,13 +19,13 @@ from .timeparse import get_zone
 class Setting:
     """One config key a plugin (or the core) accepts."""
 
-    type: type
+    type: builtins.type
     default: Any
     help: str = ""
     choices: tuple[Any, ...] = ()
     min: float | None = None
     max: float | None = None
-    item_type: type | None = None
+    item_type: builtins.type | None = None
 
 
 @dataclass(frozen=True)

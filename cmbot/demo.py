@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from .clock import Clock
 from .config import parse_config
@@ -21,7 +21,7 @@ from .timeparse import parse_duration
 
 D, T = Platform.DISCORD, Platform.TWITCH
 START = datetime(2026, 11, 26, 18, 0, tzinfo=UTC)  # Thursday 19:00 in Paris
-CONFIG = {
+CONFIG: dict[str, Any] = {
     "bot": {"name": "cmbot"},
     "communities": {"main": {
         "channels": ["twitch:mychannel", "discord:general"],

@@ -39,8 +39,9 @@ class Statements(Protocol):
     """SQL statements on the bot's database (SQLite by default): ``?`` placeholders,
     rows readable by column name (``row["key"]``)."""
 
-    last_rowcount: int
-    """Rows changed by the latest :meth:`execute`."""
+    @property
+    def last_rowcount(self) -> int:
+        """Rows changed by the latest :meth:`execute`."""
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         """Run one statement; returns the new row's id for an INSERT."""
@@ -114,13 +115,23 @@ class Commands(Protocol):
 class Bot(Protocol):
     """The bot as the calling plugin sees it."""
 
-    plugin: str
-    """The calling plugin's name."""
-    prefix: str
-    """What commands start with in chat (``!``)."""
-    db: Store
-    timers: Timers
-    commands: Commands
+    @property
+    def plugin(self) -> str:
+        """The calling plugin's name."""
+
+    @property
+    def prefix(self) -> str:
+        """What commands start with in chat (``!``)."""
+
+    @property
+    def db(self) -> Store:
+        """The database (the plugin's own tables, from its migrations)."""
+
+    @property
+    def timers(self) -> Timers: ...
+
+    @property
+    def commands(self) -> Commands: ...
 
     # --- time ---------------------------------------------------------------------
     def time(self) -> float:

@@ -30,7 +30,7 @@ hookspec = pluggy.HookspecMarker("cmbot")
 
 
 @hookspec
-def cmbot_config_schema() -> dict[str, Setting]:
+def cmbot_config_schema() -> dict[str, Setting] | None:
     """Called once at load time. Return the plugin's config keys as ``{key: Setting}``.
 
     Values come from ``[plugins.NAME]`` and per-channel overrides
@@ -41,7 +41,7 @@ def cmbot_config_schema() -> dict[str, Setting]:
 
 
 @hookspec
-def cmbot_migrations() -> list[str]:
+def cmbot_migrations() -> list[str] | None:
     """Called once at start-up. Return the plugin's SQL schema steps, oldest first.
 
     Each step is one SQL script applied once, in a transaction, and recorded by version
@@ -50,7 +50,7 @@ def cmbot_migrations() -> list[str]:
 
 
 @hookspec
-def cmbot_commands() -> list[Command]:
+def cmbot_commands() -> list[Command] | None:
     """Called once at load time. Return the :class:`~cmbot.commands.Command` objects
     this plugin offers. They become ``!commands`` on Twitch/console and slash commands
     on Discord; the core checks roles and cooldowns before the handler runs.
@@ -135,7 +135,7 @@ def cmbot_autocomplete(ctx: Context, source: str, typed: str) -> list[str] | Non
 
 
 @hookspec
-def cmbot_cli_commands() -> list[CliCommand]:
+def cmbot_cli_commands() -> list[CliCommand] | None:
     """Called when ``cmbot`` builds its command line (built-in and entry-point plugins
     only: no config is read yet). Return :class:`~cmbot.CliCommand` objects; a two-word
     name shares its first word with other plugins' (``cmbot eval faq`` from the FAQ

@@ -93,12 +93,12 @@ def load_plugins(pm: pluggy.PluginManager, *, disabled: Iterable[str] = (),
         except pluggy.PluginValidationError as exc:
             raise PluginLoadError(f"entry-point plugin: {exc}") from None
         dists = {id(p): d for p, d in pm.list_plugin_distinfo()}
-        for name, module in pm.list_name_plugin():
+        for name, plugin in pm.list_name_plugin():
             if name not in before:
-                dist = dists.get(id(module))
+                dist = dists.get(id(plugin))
                 where = (f"entry point ({dist.project_name} {dist.version})" if dist
                          else "entry point")
-                loaded.append(PluginInfo(name, where, module))
+                loaded.append(PluginInfo(name, where, plugin))
     for folder in plugin_dirs:
         path = Path(folder)
         if not path.is_dir():
@@ -114,11 +114,11 @@ def load_plugins(pm: pluggy.PluginManager, *, disabled: Iterable[str] = (),
             module = _import_file(file, name)
             _register(pm, module, name)
             loaded.append(PluginInfo(name, f"file {file}", module))
-    for name, module in extra:
+    for name, inline in extra:
         if pm.is_blocked(name):
             continue
-        _register(pm, module, name)
-        loaded.append(PluginInfo(name, "inline", module))
+        _register(pm, inline, name)
+        loaded.append(PluginInfo(name, "inline", inline))
     check_hook_names(pm)
     return loaded
 

@@ -177,4 +177,5 @@ else:
     @pytest.fixture(params=ALL_PLATFORMS, ids=lambda p: p.value)
     def cmbot_platform(request: Any) -> Platform:
         """Parametrises a test over every platform kind (discord, twitch, console)."""
-        return request.param  # type: ignore[no-any-return]
+        platform: Platform = request.param
+        return platform

@@ -21,13 +21,26 @@ __all__ = ["Capability", "InFlight", "Inbound", "PlatformAdapter"]
 class Inbound(Protocol):
     """The runtime as an adapter sees it: where events go, and what they need."""
 
-    config: Config
-    prefix: str
-    max_inbound: int
-    clock: Clock
-    commands: CommandRegistry
-    storage: Storage
-    adapters: Mapping[Platform, PlatformAdapter]
+    @property
+    def config(self) -> Config: ...
+
+    @property
+    def prefix(self) -> str: ...
+
+    @property
+    def max_inbound(self) -> int: ...
+
+    @property
+    def clock(self) -> Clock: ...
+
+    @property
+    def commands(self) -> CommandRegistry: ...
+
+    @property
+    def storage(self) -> Storage: ...
+
+    @property
+    def adapters(self) -> Mapping[Platform, PlatformAdapter]: ...
 
     async def handle_message(self, message: Message) -> Any:
         """A chat message: moderated, run as a command or answered, observed."""
