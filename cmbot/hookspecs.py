@@ -6,6 +6,9 @@ order, awaits what is awaitable, bounds each call with ``[bot] hook_timeout`` an
 failure with the plugin's name without stopping the other plugins. An implementation may
 accept fewer arguments than the spec lists, so hooks can grow arguments without breaking
 plugins. No hook uses ``firstresult``: "first non-None wins" is done by the dispatcher.
+A hook on the message path that usually has nothing to wait for can be a plain ``def``
+that returns a coroutine only when it must wait (``return self._slow(ctx, message)``): a
+result that is not awaitable is used as it is, with no timer armed for it.
 
 ``bot`` is always the bot as the called plugin sees it (:class:`cmbot.face.Bot`), and
 ``ctx`` a :class:`cmbot.Context` whose ``ctx.bot`` is that same object.

@@ -95,14 +95,20 @@ class Scheduler:
     async def _insert(self, kind: str, due: float, payload: dict[str, Any] | None,
                       key: str | None, interval: float | None = None, cron: str | None = None,
                       tz: str | None = None, grace: float | None = None) -> int:
+        for name, value in (("due", due), ("interval", interval), ("grace", grace)):
+            if value is not None and not math.isfinite(value):
+                raise ValueError(f"timer {kind!r}: {name} must be a finite number, not {value}")
         data = json.dumps(payload or {})
         self._changed()
-        if key is not None:
-            await self.storage.execute("DELETE FROM cmbot_timers WHERE key=?", (key,))
-        timer_id = await self.storage.execute(
+        # one statement: a timer with the same key is replaced atomically (two concurrent
+        # replacements never collide on the key)
+        timer_id = int(await self.storage.fetchval(
             "INSERT INTO cmbot_timers(kind, key, payload, due, interval, cron, tz, grace, "
-            "created) VALUES(?,?,?,?,?,?,?,?,?)",
-            (kind, key, data, due, interval, cron, tz, grace, self.clock.time()))
+            "created) VALUES(?,?,?,?,?,?,?,?,?) ON CONFLICT(key) DO UPDATE SET "
+            "kind=excluded.kind, payload=excluded.payload, due=excluded.due, "
+            "interval=excluded.interval, cron=excluded.cron, tz=excluded.tz, "
+            "grace=excluded.grace, created=excluded.created RETURNING id",
+            (kind, key, data, due, interval, cron, tz, grace, self.clock.time())))
         self._changed()
         self.changed()
         return timer_id

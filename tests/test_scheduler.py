@@ -1,3 +1,4 @@
+import asyncio
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -163,3 +164,26 @@ async def test_ticks_before_the_next_deadline_do_not_query_and_new_timers_are_st
     await h.advance(6)
     await h.advance(60)
     assert fired == [2, 1]
+
+
+async def test_replacing_a_keyed_timer_concurrently_never_collides_on_its_key(cmbot_harness):
+    """Item: the keyed-timer write was a delete then an insert, and two replacements at
+    once failed with a UNIQUE constraint error. Now it is one upsert."""
+    h = await cmbot_harness(builtins=False)
+    timers = h.plugin_bot("anyone").timers
+    now = h.clock.time()
+    ids = await asyncio.gather(*(timers.at("test.kind", now + 60 + n, {"n": n}, key="same")
+                                 for n in range(50)))
+    remaining = await timers.list("test.kind")
+    assert len(remaining) == 1 and len(set(ids)) == 1
+    assert remaining[0].payload["n"] in range(50)
+
+
+async def test_a_timer_never_takes_a_non_finite_time(cmbot_harness):
+    h = await cmbot_harness(builtins=False)
+    timers = h.plugin_bot("anyone").timers
+    with pytest.raises(ValueError, match="finite"):
+        await timers.at("test.kind", float("nan"))
+    with pytest.raises(ValueError, match="finite"):
+        await timers.every("test.kind", float("inf"))
+    assert await timers.list() == []
