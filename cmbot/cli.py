@@ -17,7 +17,7 @@ from .dispatch import HookCaller
 from .platforms.base import PlatformAdapter
 from .plugins import PluginLoadError, get_plugin_manager, hooks_of, load_plugins
 from .runtime import Runtime
-from .storage import MigrationError
+from .storage import StorageError
 
 DEFAULT_CONFIG = "bot.example.toml"
 
@@ -108,7 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail("config error:\n  " + "\n  ".join(exc.problems))
     except PluginLoadError as exc:
         return _fail(f"plugin error: {exc}")
-    except MigrationError as exc:
+    except StorageError as exc:
         return _fail(f"database error: {exc}")
     except CommandError as exc:
         return _fail(str(exc))

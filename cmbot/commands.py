@@ -89,7 +89,8 @@ class Command:
     name: str
     help: str
     handler: Handler
-    args: tuple[Arg, ...] = ()
+    args: Sequence[Arg] = ()
+    """A list or tuple; stored as a tuple."""
     role: Role = Role.EVERYONE
     user_cooldown: float = 0.0
     channel_cooldown: float = 0.0

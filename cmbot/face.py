@@ -72,6 +72,12 @@ class Timers(Protocol):
     """Persistent timers (they survive restarts). Adding or cancelling one wakes the
     timekeeper itself. Keys are global: prefix them with your plugin's name."""
 
+    @property
+    def grace(self) -> float:
+        """How late (s) a run may fire by default (``[scheduler] grace_seconds``); later
+        runs are skipped. Pass ``grace=math.inf`` for a timer whose handler must run however
+        late (closing a poll): it sees ``timer.late`` and decides."""
+
     def on(self, kind: str, handler: TimerHandler) -> None:
         """Register the coroutine that runs timers of ``kind`` (in ``cmbot_startup``)."""
 

@@ -98,7 +98,16 @@ class Runtime:
     # --- lifecycle -------------------------------------------------------------------
 
     async def start(self, *, run_loop: bool = True) -> None:
-        """Open storage, migrate, start plugins and adapters, start the timekeeper."""
+        """Open storage, migrate, start plugins and adapters, start the timekeeper. If any
+        of it fails, what was started is stopped again before the error propagates (a
+        process that cannot start exits instead of hanging on an open database)."""
+        try:
+            await self._start(run_loop)
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def _start(self, run_loop: bool) -> None:
         await self.storage.open()
         await self.storage.migrate("cmbot.scheduler", SCHEDULER_MIGRATIONS)
         for name, steps in self.hooks.call_sync_per_plugin("cmbot_migrations"):

@@ -95,9 +95,12 @@ class Scheduler:
     async def _insert(self, kind: str, due: float, payload: dict[str, Any] | None,
                       key: str | None, interval: float | None = None, cron: str | None = None,
                       tz: str | None = None, grace: float | None = None) -> int:
-        for name, value in (("due", due), ("interval", interval), ("grace", grace)):
+        for name, value in (("due", due), ("interval", interval)):
             if value is not None and not math.isfinite(value):
                 raise ValueError(f"timer {kind!r}: {name} must be a finite number, not {value}")
+        if grace is not None and (math.isnan(grace) or grace < 0):
+            raise ValueError(f"timer {kind!r}: grace must be a number of seconds >= 0 "
+                             f"(math.inf: run however late), not {grace}")
         data = json.dumps(payload or {})
         self._changed()
         # one statement: a timer with the same key is replaced atomically (two concurrent

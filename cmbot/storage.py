@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -36,8 +37,43 @@ _CORE_MIGRATIONS = [
 logging.getLogger("aiosqlite").setLevel(logging.INFO)
 
 
-class MigrationError(Exception):
+class StorageError(Exception):
+    """The database cannot be used; the message names the file and the fix."""
+
+
+class MigrationError(StorageError):
     """A plugin's schema step failed; nothing of that step was applied."""
+
+
+def _problem(path: str, exc: BaseException) -> str:
+    """One line for a database that cannot be opened: what is wrong and how to fix it."""
+    text = str(exc)
+    if isinstance(exc, sqlite3.DatabaseError) and ("not a database" in text
+                                                    or "malformed" in text):
+        fix = (f"it is damaged or not a SQLite file. Fix: restore it from a backup, or move "
+               f"it aside (mv {path} {path}.broken) and the bot starts with a new, empty one")
+    elif "readonly" in text or "read-only" in text or isinstance(exc, PermissionError):
+        fix = (f"it cannot be written ({text}). Fix: give the bot's user write access to the "
+               f"file and its folder, or set [bot] database to a writable path")
+    elif "unable to open" in text or isinstance(exc, OSError):
+        fix = (f"it cannot be opened ({text}). Fix: check that its folder exists and is "
+               f"writable, or set [bot] database to another path")
+    else:
+        fix = f"{type(exc).__name__}: {text}"
+    return f"database {path}: {fix}"
+
+
+def _private_file(path: Path) -> None:
+    """Create ``path`` 0600 (SQLite gives its -wal and -shm files the same mode); warn
+    when an existing one is readable by other users."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        mode = path.stat().st_mode
+        if mode & 0o077:
+            log.warning("database %s is readable by other users (mode %o); it holds "
+                        "platform tokens. Fix: chmod 600 %s*", path, mode & 0o777, path)
 
 
 class _Statements:
@@ -82,23 +118,32 @@ class Storage(_Statements):
         return self._db
 
     async def open(self) -> None:
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self._db = await aiosqlite.connect(self.path, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
-        await self._db.execute("PRAGMA journal_mode=WAL")
-        await self._db.execute("PRAGMA synchronous=NORMAL")
-        await self._db.execute("PRAGMA foreign_keys=ON")
-        await self._db.execute("PRAGMA busy_timeout=5000")
-        exists = await self.fetchone(
-            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='cmbot_migrations'")
-        if not exists:
-            await self._db.executescript(_CORE_MIGRATIONS[0])
+        """Open (or create, readable by its owner only: it holds tokens) the database.
+        Raises :class:`StorageError` with the file and the fix; nothing is left open."""
+        try:
+            if self.path != ":memory:":
+                _private_file(Path(self.path))
+            self._db = await aiosqlite.connect(self.path, isolation_level=None)
+            self._db.row_factory = sqlite3.Row
+            await self._db.execute("PRAGMA journal_mode=WAL")
+            await self._db.execute("PRAGMA synchronous=NORMAL")
+            await self._db.execute("PRAGMA foreign_keys=ON")
+            await self._db.execute("PRAGMA busy_timeout=5000")
+            exists = await self.fetchone(
+                "SELECT 1 FROM sqlite_master WHERE type='table' AND name='cmbot_migrations'")
+            if not exists:
+                await self._db.executescript(_CORE_MIGRATIONS[0])
+        except (sqlite3.Error, OSError) as exc:
+            await self.close()
+            raise StorageError(_problem(self.path, exc)) from exc
 
     async def close(self) -> None:
         if self._db is not None:
-            await self._db.close()
-            self._db = None
+            db, self._db = self._db, None
+            try:
+                await db.close()
+            except sqlite3.Error as exc:  # a broken file: the thread still stops
+                log.warning("closing %s: %s", self.path, exc)
 
     async def _run(self, sql: str, params: Params) -> tuple[int, int]:
         async with self._lock:  # committed on return: autocommit

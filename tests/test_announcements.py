@@ -135,6 +135,29 @@ async def test_reminders_survive_a_restart_and_missed_ones_follow_the_grace_wind
     assert await h.advance(60 * 5) == []
 
 
+@pytest.mark.parametrize(("repeat", "down", "next_start"), [
+    ("weekly", 2 * 86400, "Fri 16 Jan 20:00"),      # the clock jumps two days
+    ("weekly", 5 * 86400, "Fri 16 Jan 20:00"),      # a restart five days later
+    ("daily", 3 * 86400, "Tue 13 Jan 20:00"),
+])
+async def test_a_repeating_event_missed_while_down_re_arms_instead_of_vanishing(
+        cmbot_harness, repeat, down, next_start):
+    """#16 item 3: the start timer was skipped past the grace window and, being one-shot,
+    deleted with the event's only link to its next run: "No upcoming events."."""
+    h = await cmbot_harness(CONFIG)  # Monday 2026-01-05 13:00 Paris
+    start = "friday" if repeat == "weekly" else "saturday"
+    await h.say(f'!event add "Show" {start} 20:00 remind:10m repeat:{repeat}', **MOD)
+    until = (4 if repeat == "weekly" else 5) * 86400 + 7 * 3600 - 60  # 19:59 on the day
+    assert len(await h.advance(until - 10 * 60 + 60)) == 2  # the 10m reminder, on time
+    await h.bot.stop()
+    h.clock.advance(down)
+    h = await h.restart()
+    late = await h.advance(1)
+    assert [s for s in late if "starting now" in s.text] == []  # stale: not announced
+    nxt = (await h.say("!next"))[0].text
+    assert next_start in nxt, nxt
+
+
 async def test_a_weekly_event_stays_at_20h_paris_across_the_october_change(cmbot_harness):
     h = await cmbot_harness(CONFIG, clock=Clock(datetime(2026, 10, 19, 12, 0, tzinfo=UTC)))
     await h.say('!event add "Weekly" friday 20:00 remind:10m repeat:weekly', **MOD)

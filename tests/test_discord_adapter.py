@@ -247,6 +247,16 @@ async def test_event_creates_a_native_scheduled_event(running, fake):
     event = (await fake.wait_for(lambda: list(fake.events.values())))[0]
     assert event["name"] == "Finale" and event["entity_type"] == 3
     assert event["entity_metadata"]["location"]
+    # edits and cancellations reach the same native event (they called methods
+    # discord.py does not have, so the Discord event kept the old title for ever)
+    iid = await fake.interact("general", **MOD, data=slash("event", "edit", id=1,
+                                                           title="Grand finale"))
+    await fake.wait_for(lambda: replies_to(fake, iid))
+    await fake.wait_for(lambda: [e for e in fake.events.values()
+                                 if e["name"] == "Grand finale"])
+    iid = await fake.interact("general", **MOD, data=slash("event", "cancel", id=1))
+    await fake.wait_for(lambda: replies_to(fake, iid))
+    await fake.wait_for(lambda: not fake.events)
 
 
 async def test_reconnect_resumes_and_keeps_answering(running, fake):

@@ -68,6 +68,22 @@ async def test_a_poll_survives_a_restart_mid_poll(cmbot_harness):
     assert any("2. Mirage ██████████ 2 (100%)" in s.text for s in closing)
 
 
+async def test_a_poll_whose_end_passed_while_the_bot_was_down_for_days_still_closes(
+        cmbot_harness):
+    """The close timer had a one-day grace: after a longer outage it was skipped and the
+    poll stayed open for ever ("poll #1 is still open")."""
+    h = await cmbot_harness()
+    await _start(h)
+    await h.say("!vote 2", platform=T, user="ann")
+    await h.bot.stop()
+    h.clock.advance(3 * 86400)
+    h = await h.restart()
+    closing = await h.advance(1)
+    assert any("Poll #1 results" in s.text for s in closing)
+    late = await h.say("!vote 2", platform=T, user="eve")
+    assert late[0].text == "✗ poll #1 is closed; no poll is open"
+
+
 async def test_concurrent_duplicate_deliveries_count_once(cmbot_harness):
     h = await cmbot_harness()
     await _start(h)

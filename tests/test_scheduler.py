@@ -1,4 +1,5 @@
 import asyncio
+import math
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -186,4 +187,22 @@ async def test_a_timer_never_takes_a_non_finite_time(cmbot_harness):
         await timers.at("test.kind", float("nan"))
     with pytest.raises(ValueError, match="finite"):
         await timers.every("test.kind", float("inf"))
+    with pytest.raises(ValueError, match="grace"):
+        await timers.at("test.kind", 1.0, grace=float("nan"))
     assert await timers.list() == []
+
+
+async def test_a_timer_with_infinite_grace_runs_however_late_and_sees_how_late(cmbot_harness):
+    """A poll's close or an event's start must run after any outage (a skipped one-shot
+    timer was lost: the poll stayed open, the weekly event was deleted)."""
+    rec = Recorder()
+    h = await cmbot_harness(plugins=[("rec", rec)])
+    await h.bot.scheduler.at("test.kind", h.clock.time() + 60, {"n": 1}, grace=math.inf)
+    await h.bot.scheduler.at("test.kind", h.clock.time() + 60, {"n": 2})
+    await h.bot.stop()
+    h.clock.advance(5 * 86400)
+    h = await h.restart()
+    await h.bot.tick()
+    assert [f[0] for f in rec.fired] == [1]
+    assert rec.fired[0][2] == pytest.approx(5 * 86400 - 60, abs=5)
+    assert await h.bot.scheduler.list("test.kind") == []

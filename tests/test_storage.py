@@ -63,3 +63,44 @@ async def test_a_write_is_visible_to_another_connection_when_execute_returns(sto
     other = sqlite3.connect(tmp_path / "t.db")
     assert other.execute("SELECT v FROM votes").fetchall() == [(7,)]
     other.close()
+
+
+@pytest.mark.parametrize("content", [b"\x8f\x02random bytes, not a database" * 200,
+                                     b"SQLite format 3\x00" + b"\x00\x10truncated"],
+                         ids=["random", "truncated"])
+def test_a_broken_database_stops_start_up_with_one_line_and_an_exit_code(tmp_path, content):
+    """A database fault at start-up used to print a traceback and then hang (the
+    connection thread was never closed): now one line names the file and the fix."""
+    import subprocess
+    import sys
+
+    (tmp_path / "bot.db").write_bytes(content)
+    config = tmp_path / "bot.toml"
+    config.write_text('[bot]\ndatabase = "bot.db"\n')
+    done = subprocess.run([sys.executable, "-m", "cmbot", "run", "-c", str(config)],
+                          input="!help\n", capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    errors = [line for line in done.stderr.splitlines() if line.startswith("cmbot:")]
+    assert len(errors) == 1 and "bot.db" in errors[0] and "Fix:" in errors[0]
+
+
+async def test_a_new_database_is_readable_by_its_owner_only(tmp_path):
+    store = Storage(tmp_path / "new.db")
+    await store.open()
+    await store.execute("CREATE TABLE t (x)")  # creates the -wal file too
+    await store.close()
+    for name in ("new.db", "new.db-wal", "new.db-shm"):
+        path = tmp_path / name
+        if path.exists():
+            assert path.stat().st_mode & 0o777 == 0o600, name
+
+
+async def test_an_existing_database_readable_by_others_is_reported(tmp_path, caplog):
+    path = tmp_path / "old.db"
+    path.touch(mode=0o644)
+    path.chmod(0o644)
+    store = Storage(path)
+    await store.open()
+    await store.close()
+    assert any("chmod 600" in r.getMessage() for r in caplog.records)

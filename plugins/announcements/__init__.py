@@ -4,6 +4,7 @@ recurring events, and chat timers with an activity gate, quiet hours and rotatio
 from __future__ import annotations
 
 import logging
+import math
 from datetime import UTC, datetime
 from typing import Any
 
@@ -139,8 +140,10 @@ async def _arm(bot: Bot, event: Event) -> list[float]:
             await bot.timers.at("ann.remind", at, {"event": event.id, "before": before},
                                    key=f"event:{event.id}:remind:{int(before)}")
             kept.append(before)
+    # infinite grace: the handler runs after any downtime, so a repeating event re-arms
+    # (it announces only if the start is at most the scheduler's grace late)
     await bot.timers.at("ann.start", event.starts_at, {"event": event.id},
-                           key=f"event:{event.id}:start")
+                        key=f"event:{event.id}:start", grace=math.inf)
     return kept
 
 

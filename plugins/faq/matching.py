@@ -117,10 +117,10 @@ class LexicalMatcher:
         for key, texts in groups:
             if not texts:
                 continue
-            centroid: Counter[str] = Counter()
+            centroid: dict[str, float] = {}
             for text in texts:
                 for g, v in self._vector(text).items():
-                    centroid[g] += v / len(texts)
+                    centroid[g] = centroid.get(g, 0.0) + v / len(texts)
             norm = math.sqrt(sum(v * v for v in centroid.values())) or 1.0
             for g, v in centroid.items():
                 postings.setdefault(g, []).append((key, v / norm))

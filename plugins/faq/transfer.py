@@ -102,7 +102,8 @@ def read_file(ctx: Context, name: str) -> list[Item]:
                for r in reader]
     if len(raw) > MAX_ENTRIES:
         raise CommandError(f"{name}: {len(raw)} entries; the limit is {MAX_ENTRIES}")
-    items, seen = [], set()
+    items: list[Item] = []
+    seen: set[str] = set()
     for number, entry in enumerate(raw, 1):
         items.append(_item(name, number, entry, seen))
     return items

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -195,7 +196,7 @@ async def _start(ctx: Context, question_and_options: list[str], duration: float 
                                        anonymous is not False, platforms,
                                        ctx.user.key if ctx.user else "", now, now + seconds)
     await ctx.bot.timers.at("polls.close", now + seconds, {"poll_id": poll_id},
-                               key=f"poll:{poll_id}:close", grace=86400)
+                               key=f"poll:{poll_id}:close", grace=math.inf)
     poll = await state.store.get(poll_id)
     assert poll is not None
     buttons = tuple(Button(f"{i}. {c}"[:80], f"vote {i}") for i, c in enumerate(choices, 1))

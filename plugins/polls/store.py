@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from cmbot import Store
 
@@ -143,7 +144,7 @@ class PollStore:
             "SELECT COUNT(DISTINCT voter) FROM poll_votes WHERE poll_id=?", (poll_id,))
         return per_option, per_platform, int(voters or 0)
 
-    async def votes(self, poll_id: int) -> list:  # type: ignore[type-arg]
+    async def votes(self, poll_id: int) -> list[Any]:
         return await self.db.fetchall(
             "SELECT voter, voter_name, option, platform, voted_at FROM poll_votes "
             "WHERE poll_id=? ORDER BY voted_at", (poll_id,))
@@ -154,7 +155,7 @@ class PollStore:
             "INSERT INTO feedback(scope, user_key, platform, text, sentiment, created_at) "
             "VALUES(?,?,?,?,?,?)", (scope, user, platform, text, sentiment, now))
 
-    async def feedback_since(self, scope: str, since: float) -> list:  # type: ignore[type-arg]
+    async def feedback_since(self, scope: str, since: float) -> list[Any]:
         return await self.db.fetchall(
             "SELECT id, platform, text, sentiment, created_at FROM feedback WHERE scope=? AND "
             "created_at>=? ORDER BY created_at", (scope, since))

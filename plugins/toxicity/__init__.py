@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import math
 from collections import OrderedDict, deque
 from datetime import UTC, datetime
 from typing import Any
@@ -384,7 +385,7 @@ async def _hold_notice(ctx: Context, state: ToxState, now: float) -> bool:
     if first:  # recorded concurrently, and only the first may schedule the digest
         await ctx.bot.timers.at(
             "toxicity.digest", now + 60, {"scope": ctx.scope, "channel": ctx.channel.to_dict()},
-            key=f"toxicity:digest:{ctx.scope}")
+            key=f"toxicity:digest:{ctx.scope}", grace=math.inf)  # late is better than never
     return True
 
 

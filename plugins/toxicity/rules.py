@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -86,7 +86,7 @@ def mentions(text: str, limit: int) -> Hit | None:
     return Hit("spam", f"{count} mentions") if count > limit else None
 
 
-def word_lists(normalised: str, lists: dict[str, Sequence[str]],
+def word_lists(normalised: str, lists: Mapping[str, Sequence[str]],
                allowed: Iterable[str]) -> Hit | None:
     padded = f" {normalised} "
     for term in allowed:

@@ -322,7 +322,8 @@ class DiscordAdapter(PlatformAdapter):
         await self._run(interaction, line, component=False, attachments=tuple(attachments))
 
     async def _button(self, interaction: discord.Interaction) -> None:
-        custom_id = str((interaction.data or {}).get("custom_id", ""))
+        data: dict[str, Any] = dict(interaction.data or {})
+        custom_id = str(data.get("custom_id", ""))
         line: str | None = None
         if custom_id.startswith(BUTTON_PREFIX):
             line = custom_id[len(BUTTON_PREFIX):]
@@ -372,7 +373,7 @@ class DiscordAdapter(PlatformAdapter):
             channel = self._channel(interaction.channel, interaction.channel_id)
             values = await self.bot.autocomplete(channel, arg.autocomplete, focused[2])
         numeric = arg is not None and arg.type in ("int", "float")
-        choices = []
+        choices: list[discord.app_commands.Choice[Any]] = []
         for value in values[:25]:
             if numeric:
                 try:
@@ -518,7 +519,7 @@ class DiscordAdapter(PlatformAdapter):
         guild = self._guild_of(channel)
         if guild is None or self.client is None:
             return None
-        payload = {
+        payload: dict[str, Any] = {
             "name": title[:100] or "Event",
             "scheduled_start_time": datetime.fromtimestamp(starts_at, UTC).isoformat(),
             "scheduled_end_time": datetime.fromtimestamp(max(ends_at, starts_at + 60),
@@ -531,8 +532,7 @@ class DiscordAdapter(PlatformAdapter):
         http = self.client.http
         try:
             if native_id:
-                data = await http.edit_guild_scheduled_event(guild.id, int(native_id),
-                                                             **payload)
+                data = await http.edit_scheduled_event(guild.id, int(native_id), **payload)
             else:
                 data = await http.create_guild_scheduled_event(guild.id, **payload)
         except discord.HTTPException as exc:
@@ -545,7 +545,7 @@ class DiscordAdapter(PlatformAdapter):
         if guild is None or self.client is None or not native_id.isdigit():
             return False
         try:
-            await self.client.http.delete_guild_scheduled_event(guild.id, int(native_id))
+            await self.client.http.delete_scheduled_event(guild.id, int(native_id))
             return True
         except discord.NotFound:
             return True

@@ -252,8 +252,9 @@ class TwitchAdapter(PlatformAdapter):
         ids = list(self.channels)
         live: set[str] = set()
         for start in range(0, len(ids), 100):
-            async for stream in self.client.fetch_streams(user_ids=ids[start:start + 100],
-                                                          type="live", first=100):
+            batch: list[int | str] = [*ids[start:start + 100]]
+            async for stream in self.client.fetch_streams(user_ids=batch, type="live",
+                                                          first=100):
                 live.add(str(stream.user.id))
         self._live = {channel_id: channel_id in live for channel_id in ids}
 

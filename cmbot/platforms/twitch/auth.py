@@ -52,7 +52,7 @@ async def twitch_auth(config: Config, out: TextIO, *, port: int = 4343,
         raise ConfigError(problems)
     loop = asyncio.get_running_loop()
     done: asyncio.Future[Any] = loop.create_future()
-    web = AiohttpAdapter(host="localhost", port=port)
+    web: AiohttpAdapter[Any] = AiohttpAdapter(host="localhost", port=port)
     client = _AuthClient(done, client_id=credentials["client_id"],
                          client_secret=credentials["client_secret"], adapter=web,
                          fetch_client_user=False)
