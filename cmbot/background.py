@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from .bounded import drain
 from .dispatch import FaultReporter
 
 log = logging.getLogger("cmbot.background")
@@ -82,9 +83,8 @@ class Background:
             pending = list(self._tasks)
             timeout = None if deadline is None else deadline - asyncio.get_running_loop().time()
             if timeout is not None and timeout <= 0:
-                for task in pending:
-                    task.cancel()
-                await asyncio.gather(*pending, return_exceptions=True)
-                log.warning("%d background task(s) cancelled at shutdown", len(pending))
+                stuck = await drain(pending, 1.0)
+                log.warning("%d background task(s) cancelled at shutdown%s", len(pending),
+                            f" ({stuck} ignored it and were abandoned)" if stuck else "")
                 return
             await asyncio.wait(pending, timeout=timeout)

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from . import __version__
+from .bounded import run
 from .commands import CliCommand, CommandError
 from .config import Config, ConfigError, load_config
 from .dispatch import HookCaller
@@ -96,11 +97,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .demo import run_demo
 
             logging.basicConfig(level=logging.ERROR)
-            return 1 if asyncio.run(run_demo(sys.stdout)) else 0
+            return 1 if run(run_demo(sys.stdout)) else 0
         if args.command == "twitch-auth":
             from .platforms.twitch.auth import twitch_auth
 
-            return asyncio.run(twitch_auth(_load(args.config), sys.stdout, port=args.port,
+            return run(twitch_auth(_load(args.config), sys.stdout, port=args.port,
                                            who=args.who))
         if args.command == "run":
             return _run(args.config, force_console=args.console)
@@ -153,11 +154,11 @@ def _run(path: str, *, force_console: bool) -> int:
     platforms = [p for p in ("discord", "twitch") if config[p]["enabled"]]
     if platforms and not force_console:
         config.check_secrets()
-        return asyncio.run(_run_platforms(config, platforms))
+        return run(_run_platforms(config, platforms))
     if not config["console"]["enabled"]:
         return _fail(f"{path}: no platform is enabled and [console] enabled = false; "
                      f"enable one of [discord], [twitch] or [console]")
-    return asyncio.run(_run_console(config))
+    return run(_run_console(config))
 
 
 def platform_adapters(config: Config, platforms: Sequence[str]) -> list[PlatformAdapter]:

@@ -3,13 +3,13 @@
 pluggy cannot await, and one failing implementation stops a pluggy call. So each
 implementation is called through its own pluggy hook caller (``subset_hook_caller``:
 pluggy's tracing and monitoring see every call), in pluggy's order; what it returns is
-awaited if awaitable, bounded by ``asyncio.timeout``, and a failure is logged with the
+awaited if awaitable, bounded (:func:`cmbot.bounded.bounded`: a plugin that swallows
+its cancellation cannot hold the caller), and a failure is logged with the
 plugin's name without stopping the other plugins.
 """
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import logging
 import time
@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pluggy
+
+from .bounded import PLUGIN_EXIT, bounded
 
 log = logging.getLogger("cmbot.dispatch")
 
@@ -93,8 +95,10 @@ class HookCaller:
         return found
 
     async def _call(self, hook: str, name: str, caller: pluggy.HookCaller,
-                    kwargs: dict[str, Any], each: Each | None) -> Any:
+                    kwargs: dict[str, Any], each: Each | None, limit: float | None = None
+                    ) -> Any:
         """One implementation's result, or ``_FAILED`` (reported)."""
+        limit = self.timeout if limit is None else limit
         if each is not None:
             kwargs[each[0]] = each[1](name)
         try:
@@ -103,21 +107,21 @@ class HookCaller:
                 return None
             result = results[0]
             if inspect.isawaitable(result):
-                async with asyncio.timeout(self.timeout):
-                    return await result
+                return await bounded(result, limit)
             return result
         except TimeoutError as exc:
-            self.reporter.report(name, hook, f"timed out after {self.timeout:g}s", exc)
-        except Exception as exc:  # noqa: BLE001 - isolation is the point
+            self.reporter.report(name, hook, f"timed out after {limit:g}s", exc)
+        except PLUGIN_EXIT as exc:  # isolation is the point
             self.reporter.report(name, hook, f"{type(exc).__name__}: {exc}", exc)
         return _FAILED
 
-    async def call_all(self, hook: str, each: Each | None = None,
-                       **kwargs: Any) -> list[tuple[str, Any]]:
-        """Call every implementation; (plugin, result) for those that did not fail."""
+    async def call_all(self, hook: str, each: Each | None = None, *,
+                       limit: float | None = None, **kwargs: Any) -> list[tuple[str, Any]]:
+        """Call every implementation (each bounded by ``limit`` seconds, default the hook
+        timeout); (plugin, result) for those that did not fail."""
         results = []
         for name, caller in self.implementations(hook):
-            result = await self._call(hook, name, caller, kwargs, each)
+            result = await self._call(hook, name, caller, kwargs, each, limit)
             if result is not _FAILED:
                 results.append((name, result))
         return results

@@ -163,8 +163,11 @@ class PluginHost:
                         ) -> dict[str, str]:
         parts = self._parts
         merged: dict[str, str] = {}
+        # a fraction of the hook timeout: the caller (an FAQ answer) is itself bounded by
+        # it, so one hanging plugin's variables must not take every answer down with it
         found = await parts.hooks.call_all(
-            "cmbot_variables", ("ctx", lambda name: parts.context(name, channel, message)))
+            "cmbot_variables", ("ctx", lambda name: parts.context(name, channel, message)),
+            limit=parts.hooks.timeout / 5)
         for _, offered in found:
             if isinstance(offered, dict):
                 merged.update({str(k): str(v) for k, v in offered.items()})

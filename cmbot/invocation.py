@@ -4,8 +4,7 @@ handled here, never in plugins."""
 
 from __future__ import annotations
 
-import asyncio
-
+from .bounded import PLUGIN_EXIT, bounded
 from .commands import (
     Command,
     CommandError,
@@ -92,8 +91,7 @@ class Invoker:
         try:
             kwargs = bind_arguments(command, given,
                                     parts.directory.timezone_of(message.channel))
-            async with asyncio.timeout(parts.hooks.timeout):
-                result = await command.handler(ctx, **kwargs)
+            result = await bounded(command.handler(ctx, **kwargs), parts.hooks.timeout)
         except UsageError as exc:
             example = f" Example: {prefix}{command.example}" if command.example else ""
             await ctx.reply(Reply(f"✗ {exc}. Usage: {command.usage(prefix)}{example}",
@@ -107,7 +105,7 @@ class Invoker:
                                         "timed out", None)
             await ctx.reply("✗ that took too long; try again later", priority=priority)
             return
-        except Exception as exc:  # noqa: BLE001 - a broken command never stops the bot
+        except PLUGIN_EXIT as exc:  # a broken command never stops the bot
             parts.hooks.reporter.report(command.plugin, f"command {command.name}",
                                         f"{type(exc).__name__}: {exc}", exc)
             await ctx.reply("✗ something went wrong; the bot owner can find details in the log",
