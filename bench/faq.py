@@ -34,6 +34,8 @@ sys.path.insert(0, str(ROOT))
 
 from cmbot_plugins.faq import LEXICAL_GATE, looks_like_question  # noqa: E402
 from cmbot_plugins.faq.matching import (  # noqa: E402
+    LEXICAL_THRESHOLD,
+    SEMANTIC_THRESHOLD,
     EntryText,
     LexicalMatcher,
     SemanticMatcher,
@@ -113,7 +115,7 @@ def main() -> None:
                 gate = LexicalMatcher()
                 gate.build(entries)
             build_s = time.perf_counter() - started
-            threshold = matcher.default_threshold
+            threshold = LEXICAL_THRESHOLD if kind == "lexical" else SEMANTIC_THRESHOLD
             for q in queries[:20]:  # warm-up
                 matcher.best(q, threshold)
             times = []

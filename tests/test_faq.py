@@ -388,9 +388,36 @@ async def test_unknown_bang_words_in_chat_cost_no_query_and_new_keys_and_aliases
 def test_the_question_filter_keeps_its_rules(text, min_words):
     """No link, and either min_words words, or two words with a question mark or a
     question word first (checked cheapest first, with the same result)."""
-    from cmbot_plugins.faq import _LINK, _QUESTION_START, _WORDS, looks_like_question
+    from cmbot_plugins.faq.answering import _LINK, _QUESTION_START, _WORDS, looks_like_question
 
     words = len(_WORDS.findall(text))
     expected = not _LINK.search(text) and (
         words >= min_words or (words >= 2 and ("?" in text or bool(_QUESTION_START.match(text)))))
     assert looks_like_question(text, min_words) == expected
+
+
+async def test_a_phrasing_taught_while_the_index_is_being_built_is_used(cmbot_harness):
+    """The index build and an edit race: the edit must win (the stale index is not kept)."""
+    import asyncio
+
+    from cmbot_plugins.faq.state import state_of
+    h = await cmbot_harness(_config("lexical"))
+    await _seed(h)
+    state = state_of(h.plugin_bot("faq"))
+    await h.say("!faq add twitter Follow us @example", **MOD)
+    release = asyncio.Event()
+    real = state.store.phrases_for_index
+
+    async def slow(scope):
+        rows = await real(scope)
+        await release.wait()
+        return rows
+    state.store.phrases_for_index = slow  # type: ignore[method-assign]
+    building = asyncio.create_task(h.say("!faq test how do i join the discord", **MOD))
+    await asyncio.sleep(0.05)  # the build has read the phrasings and waits
+    await h.say("!faq teach twitter where is your twitter account", **MOD)
+    release.set()
+    assert any("would answer !discord" in s.text for s in await building)
+    state.store.phrases_for_index = real  # type: ignore[method-assign]
+    sent = await h.say("!faq test where is your twitter account", **MOD)
+    assert "would answer !twitter" in sent[0].text

@@ -19,7 +19,7 @@ from typing import Any
 from cmbot import Channel, Platform
 from cmbot.testing import Harness, make_harness
 
-from . import MODEL_ID, FaqState
+from .state import MODEL_ID, FaqState
 
 
 def _texts(items: list[Any]) -> list[str]:

@@ -40,11 +40,11 @@ def offtopic_lines() -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class Match:
+    """The closest entry to a line: its similarity, and the closest off-topic anchor's."""
+
     entry_id: int
     score: float
-    second: float = 0.0
     anchor: float = 0.0
-    anchor_margin: float = 0.0
 
 
 @dataclass
@@ -76,8 +76,6 @@ class LexicalMatcher:
     """TF-IDF (sublinear tf, smoothed idf) on char 3-5-grams and words; cosine to centroids."""
 
     name = "lexical"
-    default_threshold = LEXICAL_THRESHOLD
-    anchor_margin = 0.0
 
     def __init__(self) -> None:
         self._postings: dict[str, list[tuple[int, float]]] = {}
@@ -141,24 +139,23 @@ class LexicalMatcher:
             return None
         query = self._vector(text)
         if self._arrays is not None:
-            ranked = _ranked_numpy(query, self._arrays)
+            ranked = _ranked_numpy(query, self._arrays, 1)
         else:
             scores = self._scores(query, self._postings)
-            ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)[:2]
+            ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)[:1]
         if not ranked:
             return None
-        second = ranked[1][1] if len(ranked) > 1 else 0.0
         if threshold is not None and ranked[0][1] < threshold:
-            return Match(ranked[0][0], ranked[0][1], second, 1.0, self.anchor_margin)
+            return Match(ranked[0][0], ranked[0][1], 1.0)
         if self._anchor_arrays is not None:
             nearest = _ranked_numpy(query, self._anchor_arrays, 1)
             anchor = nearest[0][1] if nearest else 0.0
         else:
             anchor = max(self._scores(query, self._anchor_postings).values(), default=0.0)
-        return Match(ranked[0][0], ranked[0][1], second, anchor, self.anchor_margin)
+        return Match(ranked[0][0], ranked[0][1], anchor)
 
 
-def _ranked_numpy(query: dict[str, float], indexed: Any, k: int = 2) -> list[tuple[int, float]]:
+def _ranked_numpy(query: dict[str, float], indexed: Any, k: int) -> list[tuple[int, float]]:
     """The ``k`` best (key, score) of ``query`` against posting arrays, best first."""
     ids, arrays, np = indexed
     positions, values, weights = [], [], []
@@ -200,8 +197,6 @@ class SemanticMatcher:
     """Sentence embeddings -> cosine to entry centroids (the mean of their phrasings)."""
 
     name = "semantic"
-    default_threshold = SEMANTIC_THRESHOLD
-    anchor_margin = 0.0
 
     def __init__(self) -> None:
         from .embeddings import shared_encoder
@@ -242,13 +237,8 @@ class SemanticMatcher:
             return None
         scores = self._centroids @ query
         first = int(np.argmax(scores))
-        score = float(scores[first])
-        second = 0.0
-        if len(scores) > 1:  # the runner-up without sorting every entry
-            scores[first] = -np.inf
-            second = float(scores.max())
         anchor = float((self.anchors() @ query).max())
-        return Match(self._ids[first], score, second, anchor, self.anchor_margin)
+        return Match(self._ids[first], float(scores[first]), anchor)
 
     def best(self, text: str, threshold: float | None = None) -> Match | None:
         return self.best_vector(self.embed([text])[0])
@@ -266,7 +256,7 @@ def accepts(match: Match | None, threshold: float) -> bool:
     """The decision rule: above the threshold and clearly closer to the entry than to
     any off-topic anchor."""
     return (match is not None and match.score >= threshold
-            and match.score >= match.anchor + match.anchor_margin)
+            and match.score >= match.anchor)
 
 
 def semantic_unavailable() -> str | None:
