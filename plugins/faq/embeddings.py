@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import numpy as np
 
-_DATA = Path(str(resources.files("cmbot").joinpath("data")))
-TOKENIZER_PATH = _DATA / "minilm-tokenizer.json"
-MODEL_PATH = _DATA / "minilm-faq-int8.onnx"
+DATA = Path(str(resources.files("cmbot").joinpath("data")))  # shipped models and lists
+TOKENIZER_PATH = DATA / "minilm-tokenizer.json"
+MODEL_PATH = DATA / "minilm-faq-int8.onnx"
 MODEL_ENV = "CMBOT_EMBEDDING_MODEL"
 MAX_TOKENS = 128
 ENCODER_THREADS = min(2, os.cpu_count() or 1)

@@ -17,12 +17,10 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-import cmbot
+from .embeddings import DATA
 
-DATA = Path(cmbot.__file__).resolve().parent / "data"
 OFFTOPIC_FILE = DATA / "faq_offtopic.txt"
 NUMPY_FROM = 100  # entries; below this pure-Python scoring is faster
 LEXICAL_THRESHOLD = 0.24  # chosen on CLINC150 dev val+test; see the closing note
