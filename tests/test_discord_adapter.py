@@ -259,6 +259,19 @@ async def test_event_creates_a_native_scheduled_event(running, fake):
     await fake.wait_for(lambda: not fake.events)
 
 
+async def test_slash_option_values_reach_the_command_verbatim(running, fake):
+    """Typed options are passed as values, never turned into a chat line and parsed
+    again: a description with "where:" or quotes is text, not a keyword or a quote."""
+    await running()
+    iid = await fake.interact("general", **MOD, data=slash(
+        "event", "add", title='Movie "night" «1»',
+        when_and_description='in 3 days meet where: the usual place, bring "snacks"'))
+    reply = (await fake.wait_for(lambda: replies_to(fake, iid)))[0]
+    assert reply["content"].startswith("✓ event #1 “Movie \"night\" «1»”"), reply["content"]
+    event = (await fake.wait_for(lambda: list(fake.events.values())))[0]
+    assert 'meet where: the usual place, bring "snacks"' in event["description"]
+
+
 async def test_reconnect_resumes_and_keeps_answering(running, fake):
     run = await running()
     iid = await fake.interact("general", **MOD, data=slash(

@@ -16,7 +16,7 @@ import io
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,7 +30,7 @@ from ..base import Capability, InFlight, PlatformAdapter
 from ..state import PlatformState
 from .interactions import FOLLOWUP_LIFETIME, PendingInteraction
 from .roles import RoleMap
-from .slash import build_payload, command_line, focused_option, payload_hash, uploads
+from .slash import build_payload, focused_option, payload_hash, slash_arguments, uploads
 
 if TYPE_CHECKING:
     from ...commands import Command
@@ -301,13 +301,22 @@ class DiscordAdapter(PlatformAdapter):
 
     async def _slash(self, interaction: discord.Interaction) -> None:
         assert self.bot is not None
-        found = command_line(interaction.data or {}, self.bot.commands.get)
+        limit = int(self.bot.config.bot["max_inbound_length"])
+        cut = False
+
+        def clean(value: str) -> str:  # option values get the hygiene of chat lines
+            nonlocal cut
+            text, truncated = clean_inbound(value, limit)
+            cut = cut or truncated
+            return text
+
+        found = slash_arguments(interaction.data or {}, self.bot.commands.get, clean)
         if found is None:
             await interaction.response.send_message(
                 "✗ this command no longer exists; it disappears once Discord refreshes",
                 ephemeral=True)
             return
-        _, line = found
+        command, given, shown = found
         attachments = []
         for upload in uploads(interaction.data or {}):
             name, size = str(upload.get("filename", "")), int(upload.get("size", 0))
@@ -319,9 +328,14 @@ class DiscordAdapter(PlatformAdapter):
             assert self.client is not None
             data = await self.client.http.get_from_cdn(str(upload.get("url", "")))
             attachments.append(Attachment(name, data[:MAX_UPLOAD_BYTES]))
-        await self._run(interaction, line, component=False, attachments=tuple(attachments))
+        message = dataclasses.replace(self._interaction_message(interaction, shown),
+                                      truncated=cut, attachments=tuple(attachments))
+        bot = self.bot
+        await self._run(interaction, message, lambda: bot.invoke(message, command, given),
+                        component=False)
 
     async def _button(self, interaction: discord.Interaction) -> None:
+        assert self.bot is not None
         data: dict[str, Any] = dict(interaction.data or {})
         custom_id = str(data.get("custom_id", ""))
         line: str | None = None
@@ -331,23 +345,24 @@ class DiscordAdapter(PlatformAdapter):
             line = await self.state.get("discord:button:" + custom_id)
         if not line:
             return  # not ours (another bot's component, or a forgotten one)
-        await self._run(interaction, line, component=True)
-
-    async def _run(self, interaction: discord.Interaction, line: str, *,
-                   component: bool, attachments: tuple[Attachment, ...] = ()) -> None:
-        """Run a command line as the interaction's user; the replies answer it."""
-        assert self.bot is not None
         prefix = self.bot.config.bot["prefix"]
-        # option values get the same hygiene as chat: control characters, zalgo, length
+        # a custom id is ours, but a hashed one came back from storage: clean it like chat
         text, truncated = clean_inbound(prefix + line, int(self.bot.config.bot[
             "max_inbound_length"]))
-        line = text[len(prefix):]
         message = dataclasses.replace(self._interaction_message(interaction, text),
-                                      truncated=truncated, attachments=attachments)
+                                      truncated=truncated)
+        bot, line = self.bot, text[len(prefix):]
+        await self._run(interaction, message, lambda: bot.run_command(message, line),
+                        component=True)
+
+    async def _run(self, interaction: discord.Interaction, message: Message,
+                   run: Callable[[], Coroutine[Any, Any, str | None]], *,
+                   component: bool) -> None:
+        """Run a command as the interaction's user; the replies answer the interaction."""
         pending = PendingInteraction(interaction, time.monotonic(), component)
         self._prune()
         self._pending[message.id] = pending
-        task = asyncio.create_task(self.bot.run_command(message, line))
+        task = asyncio.create_task(run())
         done, _ = await asyncio.wait({task}, timeout=ANSWER_DEADLINE)
         if not done:
             await pending.defer()

@@ -8,7 +8,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from ...commands import Arg, Command
+from ...commands import Arg, Command, Given, UserRef, tokenize
 from ...model import Role
 
 # Discord option types
@@ -117,15 +117,6 @@ def payload_hash(payload: Sequence[Mapping[str, Any]]) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
-def _quote(value: str) -> str:
-    if value and not any(ch.isspace() for ch in value) and value[0] not in "\"“„«":
-        return value
-    for opening, closing in (('"', '"'), ("«", "»"), ("“", "”")):
-        if opening not in value and closing not in value:
-            return f"{opening}{value}{closing}"
-    return '"' + value.replace('"', "'") + '"'
-
-
 def _unwrap(data: Mapping[str, Any]) -> tuple[str, list[Mapping[str, Any]]]:
     """The core command name (``faq add``) and the option list of an interaction."""
     name = str(data.get("name", ""))
@@ -137,46 +128,38 @@ def _unwrap(data: Mapping[str, Any]) -> tuple[str, list[Mapping[str, Any]]]:
     return name, options
 
 
-def command_line(data: Mapping[str, Any], find: Callable[[str], Command | None]
-                 ) -> tuple[Command, str] | None:
-    """The core command and its text line (without prefix) for an interaction's data.
-
-    ``find`` looks a command up by name (the registry's ``get``).
-    """
+def slash_arguments(data: Mapping[str, Any], find: Callable[[str], Command | None],
+                    clean: Callable[[str], str]) -> tuple[Command, Given, str] | None:
+    """The core command, its typed arguments and a display line (``/faq add key:...``)
+    for an interaction's data; ``find`` looks a command up by name, ``clean`` gives each
+    text value the hygiene of a chat line. Values stay typed: no text line is made and
+    parsed again, so a quote or a colon in a value is just a character."""
     name, options = _unwrap(data)
     command = find(name)
     if command is None:
         return None
     given = {str(o.get("name")): o.get("value") for o in options}
-    users = (data.get("resolved") or {}).get("users") or {}
-    files = (data.get("resolved") or {}).get("attachments") or {}
-    words = [command.name]
+    resolved = data.get("resolved") or {}
+    users, files = resolved.get("users") or {}, resolved.get("attachments") or {}
+    values: dict[str, Any] = {}
     for arg in command.args:
         value = given.get(arg.name.lower())
         if value is None:
             continue
         if arg.type == "user":
             user = users.get(str(value)) or {}
-            text = "@" + str(user["username"]) if user.get("username") else f"<@{value}>"
-        elif arg.type == "bool":
-            text = "yes" if value else "no"
+            value = UserRef(name=str(user.get("username") or "").lower(), id=str(value))
         elif arg.type == "file":
-            text = str((files.get(str(value)) or {}).get("filename") or value)
-        else:
-            text = str(value)
-        if arg.keyword and arg.many:
-            words.append(f"{arg.name}:{','.join(text.replace(',', ' ').split())}")
-        elif arg.keyword:
-            words.append(f"{arg.name}:{_quote(text)}")
-        elif _takes_rest(arg):
-            continue  # appended last, as typed: it takes the rest of the line
-        else:
-            words.append(_quote(text))
-    for arg in command.args:
-        value = given.get(arg.name.lower())
-        if _takes_rest(arg) and value is not None:
-            words.append(" ".join(str(value).split()))
-    return command, " ".join(words)
+            value = clean(str((files.get(str(value)) or {}).get("filename") or value))
+        elif isinstance(value, str):
+            value = clean(value)
+            if arg.many and arg.keyword:  # tags:a,b or tags:a b
+                value = value.replace(",", " ").split()
+            elif arg.many:  # words, "quoted phrases" kept together as in chat
+                value = [token.value for token in tokenize(value)]
+        values[arg.name] = value
+    shown = " ".join(f"{k}:{v}" for k, v in values.items())
+    return command, Given(values), f"/{command.name} {shown}".rstrip()
 
 
 def uploads(data: Mapping[str, Any]) -> list[Mapping[str, Any]]:
