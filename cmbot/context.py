@@ -3,15 +3,13 @@ its settings there, and ``ctx.bot``, the bot as that plugin sees it (:mod:`cmbot
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Coroutine
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from .face import Bot, Store
 from .model import Button, Channel, Community, Message, Reply, User, Verdict
 from .ratelimit import Priority
-
-T = TypeVar("T")
 
 
 class Context:
@@ -70,10 +68,6 @@ class Context:
 
     def time(self) -> float:
         return self.bot.time()
-
-    def state(self, factory: Callable[[Bot], T]) -> T:
-        """This plugin's per-bot object (``bot.state``)."""
-        return self.bot.state(factory)
 
     def defer(self, work: Coroutine[Any, Any, Any], what: str, *, limit: int | None = None
               ) -> bool:

@@ -56,3 +56,17 @@ def test_the_guide_plugin_uses_only_the_public_face():
 async def test_guide_example(name, cmbot_harness):
     sys.modules["greeter"] = _module()
     await _tests()[name](cmbot_harness)
+
+
+def test_every_hook_is_in_the_guide_with_its_arguments():
+    import inspect
+
+    from cmbot import hookspecs
+    guide = GUIDE.read_text(encoding="utf-8")
+    missing = []
+    for name in hookspecs.all_hook_names():
+        spec = getattr(hookspecs, name)
+        call = f"`{name}({', '.join(inspect.signature(spec).parameters)})`"
+        if call not in guide:
+            missing.append(call)
+    assert missing == []

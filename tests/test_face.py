@@ -100,7 +100,7 @@ class Counter:
     @hookimpl
     def cmbot_commands(self) -> list[Command]:
         async def count(ctx: Context) -> str:
-            totals = ctx.state(lambda bot: {"n": 0, "plugin": bot.plugin})
+            totals = ctx.bot.state(lambda bot: {"n": 0, "plugin": bot.plugin})
             totals["n"] += ctx.settings["step"]
             return f"{totals['plugin']} {totals['n']}"
 
