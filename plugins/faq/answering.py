@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 from collections import deque
+from collections.abc import Coroutine
+from typing import Any
 
 from cmbot import Context, Later, Message, Priority, Reply, hookimpl
 
@@ -60,28 +62,47 @@ def _budget_ok(state: FaqState, channel: str, count: int, window: float, now: fl
     return len(times) < count
 
 
+Answer = Reply | Later | None
+
+
 @hookimpl
-async def cmbot_answer(ctx: Context, message: Message) -> Reply | Later | None:
+def cmbot_answer(ctx: Context, message: Message) -> Answer | Coroutine[Any, Any, Answer]:
+    """A plain ``def``: the lines it ignores (most chat) are decided without awaiting,
+    so they cost no task; a coroutine is returned only when there is work to wait for."""
     state = state_of(ctx.bot)
     settings = ctx.settings
     text = message.text
     prefix = ctx.bot.prefix
     if text.startswith(prefix):
         name = text[len(prefix):].split(" ", 1)[0].lower()
-        if not name or not await state.known_name(ctx.scope, name):
+        names = state.names.get(ctx.scope)
+        if not name or (names is not None and name not in names):
             return None
-        entry = await state.store.entry(ctx.scope, name)
-        if entry is None:
-            return None
-        slot = f"key:{ctx.channel.key}"
-        now = ctx.time()
-        if _cooling(state, entry.id, slot, settings["key_cooldown"], now):
-            return None
-        state.cooldowns[(entry.id, slot)] = now
-        return Reply(await answer_text(ctx, state, entry))
+        return _key_answer(ctx, state, name)
     if not settings["auto_answer"] or not looks_like_question(text, settings["min_words"]):
         return None
     threshold = state.threshold(settings)
+    if state.recent.get(state.recent_key(ctx.scope, text, threshold, gated=True),
+                        ENCODE) is None:
+        return None  # this line was gated out before: chat repeats itself
+    return _auto_answer(ctx, state, text, threshold)
+
+
+async def _key_answer(ctx: Context, state: FaqState, name: str) -> Reply | None:
+    if not await state.known_name(ctx.scope, name):
+        return None
+    entry = await state.store.entry(ctx.scope, name)
+    if entry is None:
+        return None
+    slot = f"key:{ctx.channel.key}"
+    now = ctx.time()
+    if _cooling(state, entry.id, slot, ctx.settings["key_cooldown"], now):
+        return None
+    state.cooldowns[(entry.id, slot)] = now
+    return Reply(await answer_text(ctx, state, entry))
+
+
+async def _auto_answer(ctx: Context, state: FaqState, text: str, threshold: float) -> Answer:
     match = await state.quick_match(ctx.scope, text, threshold, gate=True)
     if match is ENCODE:  # encode off the message path; answer when it is done
         started = ctx.defer(_answer_later(ctx, state, text, threshold), "answer",

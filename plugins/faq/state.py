@@ -139,7 +139,7 @@ class FaqState:
                           *, gate: bool = False) -> Match | None | object:
         """Everything but the encoder: the answer, or ``ENCODE`` if the semantic
         matcher has to encode ``text`` (a few milliseconds: best off the message path)."""
-        key = (scope, text.lower(), threshold)
+        key = self.recent_key(scope, text, threshold)
         recent = self.recent
         for known in (key, (*key, "gated")) if gate else (key,):
             if known in recent:
@@ -156,11 +156,18 @@ class FaqState:
             return ENCODE
         return self._remember(index, key, index.matcher.best(text, threshold))
 
+    @staticmethod
+    def recent_key(scope: str, text: str, threshold: float | None, *, gated: bool = False
+                   ) -> tuple[Any, ...]:
+        """The key of a remembered match (``gated``: the line the lexical gate refused)."""
+        key = (scope, text.lower(), threshold)
+        return (*key, "gated") if gated else key
+
     async def encoded_match(self, scope: str, text: str, threshold: float | None
                             ) -> Match | None:
         index = await self.index(scope)
         found = await asyncio.to_thread(index.matcher.best, text)
-        return self._remember(index, (scope, text.lower(), threshold), found)
+        return self._remember(index, self.recent_key(scope, text, threshold), found)
 
     def _remember(self, index: Index, key: tuple[Any, ...], found: Match | None
                   ) -> Match | None:
