@@ -5,10 +5,12 @@ happen only where a community configures them, with escalation."""
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import json
 import logging
 import math
 from collections import OrderedDict, deque
+from collections.abc import Coroutine
 from datetime import UTC, datetime
 from typing import Any
 
@@ -266,10 +268,29 @@ async def cmbot_forget_user(bot: Bot, user_key: str) -> None:
 # --- moderation -----------------------------------------------------------------------
 
 
+Decision = Verdict | None
+
+
 @hookimpl
-async def cmbot_moderate(ctx: Context, message: Message) -> Verdict | None:
+def cmbot_moderate(ctx: Context, message: Message
+                   ) -> Decision | Coroutine[Any, Any, Decision]:
+    """A plain ``def``: a clean line (most chat) is decided without awaiting, so it costs
+    no task; a coroutine is returned only for work to wait for (a channel's first line,
+    a raid alert, a flag to record)."""
     state = _state(ctx.bot)
-    channel = state.channels.get(ctx.channel.key) or await state.scoring(ctx)
+    channel = state.channels.get(ctx.channel.key)
+    if channel is None:
+        return _first_line(ctx, state, message)
+    return _moderate(ctx, state, channel, message)
+
+
+async def _first_line(ctx: Context, state: ToxState, message: Message) -> Decision:
+    decided = _moderate(ctx, state, await state.scoring(ctx), message)
+    return await decided if inspect.isawaitable(decided) else decided
+
+
+def _moderate(ctx: Context, state: ToxState, channel: ChannelScoring, message: Message
+              ) -> Decision | Coroutine[Any, Any, Decision]:
     settings = channel.settings
     if not settings["enabled"]:
         return None
@@ -300,17 +321,24 @@ async def cmbot_moderate(ctx: Context, message: Message) -> Verdict | None:
     alert = channel.raid.observe(
         ctx.channel.key, now, bad=result.hit is not None and result.hit.category != "spam",
         normalised="" if command else result.normalised, user=author.key, text=text)
-    if alert:
-        await ctx.notify_mods(f"[{ctx.channel.platform.value} #{ctx.channel.name}] {alert}")
     hit = result.hit
-    if hit is None:
-        return None
-    action = settings[f"action_{hit.category}"]
-    if action == "off":
-        return None
-    if settings["dry_run"]:
+    action = "off" if hit is None else settings[f"action_{hit.category}"]
+    if hit is not None and action != "off" and settings["dry_run"]:
         log.info("dry run: would %s %s's message in %s (%s, score %.2f)", action,
                  author.shown_name, ctx.channel.key, hit.reason, result.score)
+        action = "off"
+    if not alert and action == "off":
+        return None
+    return _act(ctx, state, settings, message, result, action, alert, now)
+
+
+async def _act(ctx: Context, state: ToxState, settings: dict[str, Any], message: Message,
+               result: Assessment, action: str, alert: str | None, now: float) -> Decision:
+    """Tell the mods of a raid, and carry out a hit's action."""
+    if alert:
+        await ctx.notify_mods(f"[{ctx.channel.platform.value} #{ctx.channel.name}] {alert}")
+    hit, author = result.hit, message.author
+    if hit is None or action == "off":
         return None
     seconds = 0
     if action == "timeout":
