@@ -106,6 +106,10 @@ CORE_SCHEMA: dict[str, dict[str, Setting]] = {
         "twitch_messages": Setting(int, 20, "sends per window per Twitch channel", min=1, max=100),
         "twitch_moderator_messages": Setting(int, 100, "same, where the bot is moderator",
                                              min=1, max=100),
+        "twitch_account_messages": Setting(
+            int, 20, "sends per window across all Twitch channels where the bot is not a "
+            "moderator (Twitch limits the account, not each channel; raise it only for a "
+            "verified bot)", min=1, max=7500),
         "twitch_window": Setting(float, 30.0, "Twitch window in seconds", min=1, max=3600),
         "discord_messages": Setting(int, 5, "sends per window per Discord channel", min=1, max=50),
         "discord_window": Setting(float, 5.0, "Discord window in seconds", min=1, max=3600),

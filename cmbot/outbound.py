@@ -13,7 +13,7 @@ from .config import Config
 from .directory import Directory
 from .model import ActionResult, Button, Capability, Channel, Message, Platform, User
 from .platforms.base import PlatformAdapter
-from .ratelimit import Outbox, Priority, SlidingWindow
+from .ratelimit import Limits, Outbox, Priority, SlidingWindow
 from .safety import clean_outbound
 
 log = logging.getLogger("cmbot.outbound")
@@ -43,18 +43,22 @@ class Outbound:
         self.outcomes: dict[tuple[str, bool, str], int] = {}
         """How many actions ended how: (action, done, problem) -> count."""
 
-    def _limit_for(self, key: str) -> tuple[int, float]:
+    def _limit_for(self, key: str) -> Limits:
         limits = self.config["ratelimit"]
         platform, _, channel_id = key.partition(":")
         if platform == Platform.TWITCH.value:
             adapter = self.adapters.get(Platform.TWITCH)
             channel = Channel(Platform.TWITCH, channel_id, channel_id)
-            mod = adapter is not None and adapter.is_moderator_in(channel)
-            count = limits["twitch_moderator_messages"] if mod else limits["twitch_messages"]
-            return int(count), float(limits["twitch_window"])
+            window = float(limits["twitch_window"])
+            if adapter is not None and adapter.is_moderator_in(channel):
+                return ((key, int(limits["twitch_moderator_messages"]), window),)
+            # Where the bot is no moderator, Twitch counts the account's sends across all
+            # those channels together, not each channel on its own.
+            return ((key, int(limits["twitch_messages"]), window),
+                    ("twitch:*", int(limits["twitch_account_messages"]), window))
         if platform == Platform.DISCORD.value:
-            return int(limits["discord_messages"]), float(limits["discord_window"])
-        return 20, 1.0  # console / fake: generous but bounded
+            return ((key, int(limits["discord_messages"]), float(limits["discord_window"])),)
+        return ((key, 20, 1.0),)  # console / fake: generous but bounded
 
     def can(self, channel: Channel, capability: Capability) -> bool:
         adapter = self.adapters.get(channel.platform)

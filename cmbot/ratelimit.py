@@ -1,6 +1,7 @@
-"""Outbound rate limits: a sliding window per platform and channel, with a priority queue.
+"""Outbound rate limits: sliding windows per channel (and, where a platform limits the
+whole account, one window shared by the channels it covers), with a priority queue.
 
-Nothing is ever sent over the limit. When a channel's window is full, ``LOW`` priority
+Nothing is ever sent over any of its windows. When a channel's window is full, ``LOW`` priority
 sends (auto-answers, acknowledgements) are dropped and the others are queued (bounded;
 the oldest normal-priority item is dropped first when the queue is full).
 """
@@ -63,11 +64,16 @@ class _Queued:
     seq: int
 
 
+Limits = tuple[tuple[str, int, float], ...]
+"""The windows a send must fit: (window key, limit, seconds) for each."""
+
+
 @dataclass
 class Outbox:
-    """Per-channel windows and queues. ``limits(key)`` gives (limit, window) for a key."""
+    """Per-channel queues; ``limits(key)`` gives the windows a send to ``key`` must fit
+    (its own, and any account-wide window shared with other channels)."""
 
-    limits: Callable[[str], tuple[int, float]]
+    limits: Callable[[str], Limits]
     now: Callable[[], float]
     queue_size: int = 50
     _windows: dict[str, SlidingWindow] = field(default_factory=dict)
@@ -76,28 +82,37 @@ class Outbox:
     sent: int = 0
     dropped: int = 0
 
-    def window(self, key: str) -> SlidingWindow:
-        win = self._windows.get(key)
-        limit, period = self.limits(key)
-        if win is None or win.limit != limit or win.window != period:
-            old = win
-            win = SlidingWindow(limit, period)
-            if old is not None:
-                win._events = old._events
-            self._windows[key] = win
-        return win
+    def windows(self, key: str) -> list[SlidingWindow]:
+        found = []
+        for name, limit, period in self.limits(key):
+            win = self._windows.get(name)
+            if win is None or win.limit != limit or win.window != period:
+                old = win
+                win = SlidingWindow(limit, period)
+                if old is not None:
+                    win._events = old._events
+                self._windows[name] = win
+            found.append(win)
+        return found
+
+    def _free(self, windows: list[SlidingWindow], now: float) -> bool:
+        return all(w.available(now) for w in windows)
+
+    def _record(self, windows: list[SlidingWindow], now: float) -> None:
+        for w in windows:
+            w.record(now)
+        self.sent += 1
 
     async def submit(self, key: str, send: Send, priority: Priority = Priority.NORMAL) -> Any:
-        """Send now if the window allows and nothing is queued ahead; else queue or drop.
+        """Send now if every window allows and nothing is queued ahead; else queue or drop.
 
         Returns the send's result, or None when queued or dropped.
         """
-        win = self.window(key)
+        windows = self.windows(key)
         now = self.now()
         queue = self._queues.get(key)
-        if not queue and win.available(now):
-            win.record(now)
-            self.sent += 1
+        if not queue and self._free(windows, now):
+            self._record(windows, now)
             return await send()
         if priority == Priority.LOW or self.queue_size == 0:
             self._drop(key, "window full")
@@ -126,26 +141,31 @@ class Outbox:
     def next_free(self) -> float | None:
         """Earliest time a queued send can go out, or None if nothing is queued."""
         now = self.now()
-        times = [self.window(k).next_free(now) for k, q in self._queues.items() if q]
+        times = [max(w.next_free(now) for w in self.windows(k))
+                 for k, q in self._queues.items() if q]
         return min(times) if times else None
 
     async def flush(self) -> int:
-        """Send queued items the windows now allow, highest priority first."""
+        """Send queued items the windows now allow, highest priority first; channels that
+        share an account window take turns."""
         count = 0
         now = self.now()
-        for key in list(self._queues):
-            queue = self._queues[key]
-            win = self.window(key)
-            while queue and win.available(now):
-                item = max(queue, key=lambda q: (q.priority, -q.seq))
-                queue.remove(item)
-                win.record(now)
-                self.sent += 1
-                count += 1
-                try:
-                    await item.send()
-                except Exception:  # noqa: BLE001 - a failed send must not block the queue
-                    log.exception("queued send to %s failed", key)
-            if not queue:
-                del self._queues[key]
+        progress = True
+        while progress:
+            progress = False
+            for key in list(self._queues):
+                queue = self._queues[key]
+                windows = self.windows(key)
+                if queue and self._free(windows, now):
+                    item = max(queue, key=lambda q: (q.priority, -q.seq))
+                    queue.remove(item)
+                    self._record(windows, now)
+                    count += 1
+                    progress = True
+                    try:
+                        await item.send()
+                    except Exception:  # noqa: BLE001 - a failed send must not block the queue
+                        log.exception("queued send to %s failed", key)
+                if not queue:
+                    del self._queues[key]
         return count

@@ -32,7 +32,7 @@ async def test_outbox_queues_normal_drops_low_and_sends_high_first():
             sent.append((name, now[0]))
         return go
 
-    box = Outbox(limits=lambda key: (2, 10.0), now=lambda: now[0], queue_size=3)
+    box = Outbox(limits=lambda key: ((key, 2, 10.0),), now=lambda: now[0], queue_size=3)
     for name in ("a", "b"):
         await box.submit("k", sender(name))
     await box.submit("k", sender("low"), Priority.LOW)
@@ -78,3 +78,21 @@ async def test_moderator_commands_are_queued_not_dropped_when_the_channel_is_bus
     assert await h.say("!help", role=Role.MODERATOR, user="mo") == []  # queued
     later = await h.advance(31)
     assert any(s.text.startswith("Commands:") for s in later)
+
+
+@pytest.mark.parametrize("moderator,account_limit", [(False, 20), (True, 200)])
+async def test_twitch_sends_across_channels_share_the_account_limit(
+        cmbot_harness, moderator, account_limit):
+    h = await cmbot_harness(plugins=[("chatty", Chatty())], twitch_moderator=moderator)
+    for i in range(300):
+        await h.say(f"q{i}?", channel=("mychannel", "otherchannel")[i % 2], user=f"u{i % 7}")
+        await h.advance(0.1)
+    sent = h.sent(Platform.TWITCH)
+    per_channel = 100 if moderator else 20
+    for name in ("mychannel", "otherchannel"):
+        times = [s.at for s in sent if s.channel.id == name]
+        assert len(times) >= 10 and _max_in_window(times, 30) <= per_channel
+    # where the bot is no moderator, both channels together stay within Twitch's account
+    # limit; as a moderator each channel has its own larger window
+    both = _max_in_window([s.at for s in sent], 30)
+    assert both <= account_limit and (moderator or both == 20)
