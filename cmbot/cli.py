@@ -8,10 +8,12 @@ import logging
 import signal
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from . import __version__
 from .bounded import run
+from .clock import Clock
 from .commands import CliCommand, CommandError
 from .config import Config, ConfigError, load_config
 from .dispatch import HookCaller
@@ -43,6 +45,9 @@ def _parser(plugin_cli: Sequence[CliCommand] = ()) -> argparse.ArgumentParser:
     run.add_argument("-c", "--config", default=DEFAULT_CONFIG, help="TOML config file")
     run.add_argument("--console", action="store_true",
                      help="use the console even if platforms are enabled")
+    run.add_argument("--clock-start", metavar="YYYY-MM-DDTHH:MM", type=_instant,
+                     help="console only: start the clock at this UTC time and move it only "
+                     "with /clock, so a piped script gives the same output every run")
     check = sub.add_parser("check-config", help="validate a config file and exit")
     check.add_argument("config", nargs="?", default=DEFAULT_CONFIG)
     plugins = sub.add_parser("plugins", help="list plugins, their hooks and commands")
@@ -104,7 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run(twitch_auth(_load(args.config), sys.stdout, port=args.port,
                                            who=args.who))
         if args.command == "run":
-            return _run(args.config, force_console=args.console)
+            return _run(args.config, force_console=args.console, clock_start=args.clock_start)
     except ConfigError as exc:
         return _fail("config error:\n  " + "\n  ".join(exc.problems))
     except PluginLoadError as exc:
@@ -147,7 +152,16 @@ def _plugins(path: str) -> int:
     return 0
 
 
-def _run(path: str, *, force_console: bool) -> int:
+def _instant(text: str) -> datetime:
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date and time; write it as 2026-01-05T12:00 (UTC)") from None
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when
+
+
+def _run(path: str, *, force_console: bool, clock_start: datetime | None = None) -> int:
     config = _load(path)
     logging.basicConfig(level=config.bot["log_level"],
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -158,7 +172,7 @@ def _run(path: str, *, force_console: bool) -> int:
     if not config["console"]["enabled"]:
         return _fail(f"{path}: no platform is enabled and [console] enabled = false; "
                      f"enable one of [discord], [twitch] or [console]")
-    return run(_run_console(config))
+    return run(_run_console(config, clock_start))
 
 
 def platform_adapters(config: Config, platforms: Sequence[str]) -> list[PlatformAdapter]:
@@ -197,11 +211,12 @@ async def _run_platforms(config: Config, platforms: Sequence[str],
     return 0
 
 
-async def _run_console(config: Config) -> int:
+async def _run_console(config: Config, clock_start: datetime | None = None) -> int:
     from .platforms.console import console_adapters, run_console
 
     out = sys.stdout
-    bot = Runtime(config, adapters=console_adapters(out, config.bot["name"]))
+    bot = Runtime(config, adapters=console_adapters(out, config.bot["name"]),
+                  clock=Clock(clock_start))
     await bot.start()
     try:
         await run_console(bot, sys.stdin, out)

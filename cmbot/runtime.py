@@ -143,6 +143,11 @@ class Runtime:
         await self.scheduler.run_due()
         await self.outbound.outbox.flush()
 
+    async def settle(self) -> None:
+        """Wait until the background work that events started is done (flags written,
+        answers found): a piped console script handles each line fully before the next."""
+        await self.background.settle()
+
     def pending_sends(self) -> int:
         """Sends waiting for a rate limit window."""
         return self.outbound.outbox.pending()

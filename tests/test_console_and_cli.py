@@ -84,3 +84,44 @@ def test_cmbot_run_reads_a_piped_script_and_ends_at_end_of_input(tmp_path):
                             timeout=60)
     assert result.returncode == 0, result.stderr
     assert "[twitch #mychannel] cmbot: Commands:" in result.stdout
+
+
+SCRIPT = """/as alice mod
+!event add "Weekly" in 30m remind:10m repeat:daily
+!faq add discord Join us at https://discord.gg/example
+/as bob
+you are a stupid idiot
+what is the discord link?
+/as alice mod
+!flags
+/clock +25m
+/clock +6m
+/clock +1d
+"""
+
+
+def test_the_same_piped_script_gives_byte_identical_output_every_run(tmp_path):
+    outputs = []
+    for run_ in range(3):
+        folder = tmp_path / f"run{run_}"
+        folder.mkdir()
+        result = subprocess.run(
+            [sys.executable, "-m", "cmbot", "run", "-c", str(_config(folder)),
+             "--clock-start", "2026-01-05T12:00"],
+            input=SCRIPT, capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        outputs.append(result.stdout)
+    assert outputs[0] == outputs[1] == outputs[2]
+    lines = outputs[0].splitlines()
+    # each line's work, background included, is done before the next line is read
+    insult = lines.index("[twitch #mychannel] bob: you are a stupid idiot")
+    assert lines[insult + 1].startswith("[discord #mod-log] cmbot: 🚩 flag #1")
+    assert "1 open: #1 bob" in lines[lines.index("[twitch #mychannel] alice: !flags") + 1]
+    assert "clock moved forward 25m: now 2026-01-05 12:25 UTC" in lines
+
+
+def test_clock_start_must_be_a_date_and_time(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        main(["run", "-c", str(_config(tmp_path)), "--clock-start", "friday"])
+    assert "'friday' is not a date and time; write it as 2026-01-05T12:00" in \
+        capsys.readouterr().err

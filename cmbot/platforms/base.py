@@ -61,6 +61,9 @@ class Inbound(Protocol):
     async def tick(self) -> None:
         """Fire due timers and flush queued sends (the console's ``/clock``)."""
 
+    async def settle(self) -> None:
+        """Wait until the background work that events started is done."""
+
     def pending_sends(self) -> int:
         """Sends waiting for a rate limit window."""
 

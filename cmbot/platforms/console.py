@@ -172,6 +172,8 @@ async def run_console(bot: Inbound, stdin: TextIO | None = None, out: TextIO | N
                     f"{session.platform.value} #{session.channels[session.platform]}")
     async for line in _read_lines(stdin):
         await session.handle_line(line)
+        await bot.settle()  # a line is handled fully, its background work too, before the
+        # next is read: the same script gives the same output every run
         if session.done:
             break
     await bot.tick()
