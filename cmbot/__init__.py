@@ -12,7 +12,6 @@ import pluggy
 
 from .cache import Cache
 from .commands import Arg, CliCommand, Command, CommandError, UsageError, UserRef, describe
-from .config import Setting
 from .context import Context
 from .cron import Cron, CronError
 from .face import Bot, Commands, Statements, Store, Timers
@@ -35,6 +34,7 @@ from .model import (
 from .ratelimit import Priority
 from .safety import neutralise_mentions
 from .scheduler import Timer
+from .settings import Setting
 from .timeparse import format_countdown, format_duration, get_zone, parse_duration, parse_when
 
 __version__ = "0.1.0"

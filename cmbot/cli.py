@@ -83,7 +83,19 @@ def _fail(message: str) -> int:
 
 
 def _load(path: str) -> Config:
-    return load_config(path)
+    """The config, with every problem in it (core keys, plugins, their keys) reported in
+    one pass rather than one stage at a time."""
+    problems: list[str] = []
+    config = load_config(path, problems=problems)
+    try:
+        Runtime(config)  # loads the plugins and checks their keys and commands
+    except ConfigError as exc:
+        problems += exc.problems
+    except PluginLoadError as exc:
+        problems.append(f"{path}: {exc}")
+    if problems:
+        raise ConfigError(problems)
+    return config
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -169,9 +181,6 @@ def _run(path: str, *, force_console: bool, clock_start: datetime | None = None)
     if platforms and not force_console:
         config.check_secrets()
         return run(_run_platforms(config, platforms))
-    if not config["console"]["enabled"]:
-        return _fail(f"{path}: no platform is enabled and [console] enabled = false; "
-                     f"enable one of [discord], [twitch] or [console]")
     return run(_run_console(config, clock_start))
 
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import builtins
-import difflib
-import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -12,46 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from .model import Channel, Community, Role
+from .settings import SECRET, ConfigError, Secret, Setting, check_table, suggest
 from .timeparse import get_zone
 
-
-@dataclass(frozen=True)
-class Setting:
-    """One config key a plugin (or the core) accepts."""
-
-    type: builtins.type
-    default: Any
-    help: str = ""
-    choices: tuple[Any, ...] = ()
-    min: float | None = None
-    max: float | None = None
-    item_type: builtins.type | None = None
-
-
-@dataclass(frozen=True)
-class Secret:
-    """A secret given by reference (``{ env = "NAME" }``); its value is never printed."""
-
-    env: str
-
-    def reveal(self) -> str:
-        return os.environ.get(self.env, "")
-
-    def __repr__(self) -> str:
-        return f"Secret(env={self.env!r})"
-
-    __str__ = __repr__
-
-
-class ConfigError(Exception):
-    """One or more problems in a config file, each with a fix."""
-
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        super().__init__("\n".join(problems))
-
-
-_SECRET = object()  # marker type for Setting.type
+__all__ = ["COMMUNITY_SCHEMA", "CORE_SCHEMA", "Config", "ConfigError", "Secret", "Setting",
+           "load_config", "parse_config"]
 
 CORE_SCHEMA: dict[str, dict[str, Setting]] = {
     "bot": {
@@ -78,7 +41,7 @@ CORE_SCHEMA: dict[str, dict[str, Setting]] = {
     },
     "discord": {
         "enabled": Setting(bool, False, "connect to Discord"),
-        "token": Setting(_SECRET, None, "bot token, as { env = \"DISCORD_TOKEN\" }"),  # type: ignore[arg-type]
+        "token": Setting(SECRET, None, "bot token, as { env = \"DISCORD_TOKEN\" }"),  # type: ignore[arg-type]
         "moderator_role_ids": Setting(list, [], "role ids treated as moderator", item_type=str),
         "vip_role_ids": Setting(list, [], "role ids treated as vip", item_type=str),
         "subscriber_role_ids": Setting(list, [], "role ids treated as subscriber", item_type=str),
@@ -91,10 +54,10 @@ CORE_SCHEMA: dict[str, dict[str, Setting]] = {
     },
     "twitch": {
         "enabled": Setting(bool, False, "connect to Twitch"),
-        "client_id": Setting(_SECRET, None, "app client id"),  # type: ignore[arg-type]
-        "client_secret": Setting(_SECRET, None, "app client secret"),  # type: ignore[arg-type]
-        "bot_token": Setting(_SECRET, None, "bot account user token"),  # type: ignore[arg-type]
-        "refresh_token": Setting(_SECRET, None, "bot account refresh token"),  # type: ignore[arg-type]
+        "client_id": Setting(SECRET, None, "app client id"),  # type: ignore[arg-type]
+        "client_secret": Setting(SECRET, None, "app client secret"),  # type: ignore[arg-type]
+        "bot_token": Setting(SECRET, None, "bot account user token"),  # type: ignore[arg-type]
+        "refresh_token": Setting(SECRET, None, "bot account refresh token"),  # type: ignore[arg-type]
         "bot_id": Setting(str, "", "bot account user id"),
         "channels": Setting(list, [], "channel logins to join", item_type=str),
     },
@@ -130,78 +93,9 @@ COMMUNITY_SCHEMA: dict[str, Setting] = {
                                  item_type=str),
     "timezone": Setting(str, "UTC", "the community's IANA time zone"),
 }
-_STORED_SECRETS = {("twitch", "bot_token"), ("twitch", "refresh_token")}
+_STOREDSECRETS = {("twitch", "bot_token"), ("twitch", "refresh_token")}
 """Optional: `cmbot twitch-auth` keeps these in the database instead."""
 _TOP_LEVEL = set(CORE_SCHEMA) | {"communities", "permissions", "plugins", "channels"}
-_TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false",
-               list: "a list", dict: "a table"}
-
-
-def _suggest(word: str, options: list[str] | set[str]) -> str:
-    close = difflib.get_close_matches(word, sorted(options), n=1)
-    return f"did you mean {close[0]!r}? " if close else ""
-
-
-def check_value(where: str, key: str, value: Any, setting: Setting) -> tuple[Any, str | None]:
-    """Convert/validate one value; returns (value, problem)."""
-    if setting.type is _SECRET:
-        if isinstance(value, Mapping) and set(value) == {"env"} and isinstance(value["env"], str):
-            return Secret(value["env"]), None
-        env = key.upper()
-        return None, (f"[{where}] {key}: secrets are never written in the config file. "
-                      f"Fix: write {key} = {{ env = \"{env}\" }} and export {env}")
-    expected = setting.type
-    shown = value
-    ok = isinstance(value, expected) and not (expected is int and isinstance(value, bool))
-    if expected is float and isinstance(value, int) and not isinstance(value, bool):
-        value, ok = float(value), True
-    if not ok:
-        return None, (f"[{where}] {key}: expected {_TYPE_NAMES.get(expected, expected.__name__)}, "
-                      f"got {value!r}. Fix: {key} = {_example(setting)}")
-    if expected is list and setting.item_type is not None:
-        bad = [v for v in value if not isinstance(v, setting.item_type)]
-        if bad:
-            return None, (f"[{where}] {key}: every item must be "
-                          f"{_TYPE_NAMES.get(setting.item_type, 'valid')}, got {bad[0]!r}")
-    if setting.choices and value not in setting.choices:
-        choices = ", ".join(repr(c) for c in setting.choices)
-        return None, f"[{where}] {key}: {value!r} is not one of {choices}"
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        if setting.min is not None and value < setting.min:
-            return None, f"[{where}] {key}: {shown} is below the minimum {setting.min:g}"
-        if setting.max is not None and value > setting.max:
-            return None, f"[{where}] {key}: {shown} is above the maximum {setting.max:g}"
-    return value, None
-
-
-def _example(setting: Setting) -> str:
-    if setting.default is None:
-        return '"..."'
-    if isinstance(setting.default, bool):
-        return "true" if setting.default else "false"
-    if isinstance(setting.default, str):
-        return f'"{setting.default}"'
-    return repr(setting.default).replace("'", '"')
-
-
-def check_table(where: str, data: Mapping[str, Any], schema: Mapping[str, Setting],
-                problems: list[str]) -> dict[str, Any]:
-    """Validate a table against a schema; unknown keys are problems. Returns defaults+values."""
-    out = {k: (list(s.default) if isinstance(s.default, list) else s.default)
-           for k, s in schema.items()}
-    for key, value in data.items():
-        if key not in schema:
-            problems.append(f"[{where}] unknown key {key!r}. Fix: {_suggest(key, set(schema))}"
-                            f"known keys are: {', '.join(sorted(schema)) or '(none)'}")
-            continue
-        checked, problem = check_value(where, key, value, schema[key])
-        if problem:
-            problems.append(problem)
-        else:
-            out[key] = checked
-    return out
-
-
 @dataclass
 class Config:
     """The whole bot configuration, validated."""
@@ -247,7 +141,7 @@ class Config:
             if not section["enabled"]:
                 continue
             for key, setting in CORE_SCHEMA[platform].items():
-                if setting.type is not _SECRET or (platform, key) in _STORED_SECRETS:
+                if setting.type is not SECRET or (platform, key) in _STOREDSECRETS:
                     continue
                 secret = section.get(key)
                 if secret is None:
@@ -267,7 +161,7 @@ class Config:
         for name, data in self.plugins.items():
             if name not in schemas:
                 problems.append(f"{self.path}: [plugins.{name}] no loaded plugin is called "
-                                f"{name!r}. Fix: {_suggest(name, set(schemas))}loaded plugins: "
+                                f"{name!r}. Fix: {suggest(name, set(schemas))}loaded plugins: "
                                 f"{', '.join(sorted(schemas))}")
                 continue
             self.plugins[name] = check_table(f"plugins.{name}", data, schemas[name], problems)
@@ -275,7 +169,7 @@ class Config:
             for name, data in per_plugin.items():
                 if name not in schemas:
                     problems.append(f"{self.path}: [channels.\"{ref}\".plugins.{name}] unknown "
-                                    f"plugin {name!r}. Fix: {_suggest(name, set(schemas))}")
+                                    f"plugin {name!r}. Fix: {suggest(name, set(schemas))}")
                     continue
                 check_table(f"channels.\"{ref}\".plugins.{name}", data, schemas[name], problems)
         problems = [p if p.startswith(str(self.path)) else f"{self.path}: {p}" for p in problems]
@@ -283,8 +177,10 @@ class Config:
             raise ConfigError(problems)
 
 
-def load_config(path: str | Path) -> Config:
-    """Read and validate a config file. Raises ConfigError listing every problem."""
+def load_config(path: str | Path, *, problems: list[str] | None = None) -> Config:
+    """Read and validate a config file. Raises ConfigError listing every problem; with
+    ``problems``, appends them there instead and returns the config with defaults in
+    place of the bad values (so the plugins' keys can be checked in the same pass)."""
     path = Path(path)
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -296,16 +192,18 @@ def load_config(path: str | Path) -> Config:
                            f"on that line"]) from None
     except UnicodeDecodeError:
         raise ConfigError([f"{path}: not UTF-8 text. Fix: save the file as UTF-8"]) from None
-    return parse_config(raw, path)
+    return parse_config(raw, path, problems=problems)
 
 
-def parse_config(raw: Mapping[str, Any], path: str | Path = "<config>") -> Config:
-    """Validate an already-parsed TOML mapping."""
+def parse_config(raw: Mapping[str, Any], path: str | Path = "<config>", *,
+                 problems: list[str] | None = None) -> Config:
+    """Validate an already-parsed TOML mapping (``problems``: as in ``load_config``)."""
     path = Path(path)
-    problems: list[str] = []
+    collect = problems
+    problems = []
     for key in raw:
         if key not in _TOP_LEVEL:
-            problems.append(f"[{key}] unknown section. Fix: {_suggest(key, _TOP_LEVEL)}"
+            problems.append(f"[{key}] unknown section. Fix: {suggest(key, _TOP_LEVEL)}"
                             f"sections are: {', '.join(sorted(_TOP_LEVEL))}")
     sections: dict[str, dict[str, Any]] = {}
     for name, schema in CORE_SCHEMA.items():
@@ -318,8 +216,15 @@ def parse_config(raw: Mapping[str, Any], path: str | Path = "<config>") -> Confi
         get_zone(sections["bot"]["timezone"])
     except ValueError as exc:
         problems.append(f"[bot] timezone: {exc}")
+    sections["twitch"]["channels"] = _twitch_logins(sections["twitch"]["channels"], problems)
+    if not (sections["console"]["enabled"] or sections["discord"]["enabled"]
+            or sections["twitch"]["enabled"]):
+        problems.append("[console] enabled = false and neither [discord] nor [twitch] is "
+                        "enabled: the bot has nowhere to run. Fix: enable [discord] or "
+                        "[twitch], or set [console] enabled = true")
 
     communities: list[Community] = []
+    owners: dict[str, str] = {}  # channel ref -> the community that has it
     for cname, cdata in _table(raw, "communities", problems).items():
         if not isinstance(cdata, Mapping):
             problems.append(f"[communities.{cname}] must be a table")
@@ -335,6 +240,14 @@ def parse_config(raw: Mapping[str, Any], path: str | Path = "<config>") -> Confi
                     problems.append(f"[communities.{cname}] {key}: {ref!r} names every "
                                     f"channel; the bot posts there, so name each one. Fix: "
                                     f"\"discord:mod-log\"")
+        _check_joined(cname, values, sections["twitch"], problems)
+        for ref in values["channels"]:
+            key = ref.casefold().replace(":#", ":")
+            if key in owners and owners[key] != cname:
+                problems.append(f"[communities.{cname}] channels: {ref!r} is already in "
+                                f"[communities.{owners[key]}]; a channel belongs to one "
+                                f"community. Fix: remove it from one of them")
+            owners.setdefault(key, cname)
         try:
             get_zone(values["timezone"])
         except ValueError as exc:
@@ -366,8 +279,10 @@ def parse_config(raw: Mapping[str, Any], path: str | Path = "<config>") -> Confi
                             f"Fix: [channels.\"{ref}\".plugins.faq]")
             continue
         overrides[ref] = {k: dict(v) for k, v in cdata.get("plugins", {}).items()}
-    if problems:
+    if problems and collect is None:
         raise ConfigError([f"{path}: {p}" for p in problems])
+    if collect is not None:
+        collect.extend(f"{path}: {p}" for p in problems)
     return Config(path=path, sections=sections, communities=communities,
                   permissions=permissions, plugins=plugins, channel_overrides=overrides)
 
@@ -383,3 +298,41 @@ def _table(raw: Mapping[str, Any], key: str, problems: list[str]) -> Mapping[str
 def _valid_ref(ref: str) -> bool:
     platform, sep, rest = ref.partition(":")
     return bool(sep and rest) and platform in ("discord", "twitch", "console", "fake")
+
+
+_LOGIN = re.compile(r"[a-z0-9_]{2,25}")
+
+
+def _twitch_logins(names: list[str], problems: list[str]) -> list[str]:
+    """``[twitch] channels`` as logins: lowercase, no ``#``; a URL or a display name with
+    spaces is a problem with the login to write instead."""
+    logins = []
+    for name in names:
+        login = name.strip().lstrip("#").casefold()
+        if "twitch.tv/" in login:
+            fixed = login.rsplit("twitch.tv/", 1)[1].strip("/").split("/")[0]
+            problems.append(f"[twitch] channels: {name!r} is a link, not a channel login. "
+                            f"Fix: write {fixed!r}")
+        elif not _LOGIN.fullmatch(login):
+            problems.append(f"[twitch] channels: {name!r} is not a Twitch login (2-25 "
+                            f"letters, digits or _). Fix: write the name from the channel's "
+                            f"address, twitch.tv/NAME")
+        else:
+            logins.append(login)
+    return logins
+
+
+def _check_joined(cname: str, values: Mapping[str, Any], twitch: Mapping[str, Any],
+                  problems: list[str]) -> None:
+    """With Twitch enabled, every Twitch channel a community names must be one the bot
+    joins, or its notices and announcements would go nowhere."""
+    if not twitch["enabled"]:
+        return
+    joined = set(twitch["channels"])
+    for key in ("channels", "mod_channels", "announce_channels"):
+        for ref in values[key]:
+            platform, _, name = ref.partition(":")
+            login = name.lstrip("#").casefold()
+            if platform == "twitch" and login != "*" and login not in joined:
+                problems.append(f"[communities.{cname}] {key}: the bot does not join "
+                                f"{ref!r}. Fix: add {login!r} to [twitch] channels")

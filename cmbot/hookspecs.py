@@ -22,10 +22,10 @@ import pluggy
 
 if TYPE_CHECKING:
     from .commands import CliCommand, Command
-    from .config import Setting
     from .context import Context
     from .face import Bot
     from .model import Later, Message, Reply, Verdict
+    from .settings import Setting
 
 hookspec = pluggy.HookspecMarker("cmbot")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import importlib.metadata
 import importlib.util
 import os
 import sys
@@ -41,6 +42,11 @@ def get_plugin_manager() -> pluggy.PluginManager:
     return pm
 
 
+def _suggest(word: str, options: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, sorted(options), n=1)
+    return f"did you mean {close[0]!r}? " if close else ""
+
+
 def _register(pm: pluggy.PluginManager, module: object, name: str) -> None:
     if pm.get_plugin(name) is not None:
         raise PluginLoadError(f"two plugins are called {name!r}; rename one or add it to "
@@ -49,6 +55,10 @@ def _register(pm: pluggy.PluginManager, module: object, name: str) -> None:
         pm.register(module, name)
     except pluggy.PluginValidationError as exc:
         raise PluginLoadError(f"plugin {name!r}: {exc}") from None
+    except ValueError:  # the same object under a second name (an entry point and a file)
+        other = pm.get_name(module)
+        raise PluginLoadError(f"plugin {name!r} is also loaded as {other!r}; install it "
+                              f"once, or add one name to [bot] disabled_plugins") from None
 
 
 def _import_file(path: Path, name: str) -> ModuleType:
@@ -74,12 +84,17 @@ def _import_file(path: Path, name: str) -> ModuleType:
 def load_plugins(pm: pluggy.PluginManager, *, disabled: Iterable[str] = (),
                  plugin_dirs: Iterable[str | Path] = (),
                  extra: Iterable[tuple[str, object]] = (), builtins: bool = True,
-                 entry_points: bool = True) -> list[PluginInfo]:
-    """Load every plugin source in order and validate hook names. Returns what loaded."""
+                 entry_points: bool = True, problems: list[str] | None = None
+                 ) -> list[PluginInfo]:
+    """Load every plugin source in order and validate hook names. Returns what loaded;
+    a disabled name no plugin has is raised, or added to ``problems``."""
+    disabled = list(disabled)
     for name in disabled:
         pm.set_blocked(name)
     loaded: list[PluginInfo] = []
+    known: set[str] = set()  # every plugin name offered, disabled or not
     if builtins:
+        known.update(BUILTIN_PLUGINS)
         for name in BUILTIN_PLUGINS:
             if pm.is_blocked(name):
                 continue
@@ -88,6 +103,7 @@ def load_plugins(pm: pluggy.PluginManager, *, disabled: Iterable[str] = (),
             loaded.append(PluginInfo(name, "builtin", module))
     if entry_points and not os.environ.get(AUTOLOAD_ENV):
         before = {name for name, _ in pm.list_name_plugin()}
+        known.update(ep.name for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP))
         try:
             pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
         except pluggy.PluginValidationError as exc:
@@ -107,6 +123,7 @@ def load_plugins(pm: pluggy.PluginManager, *, disabled: Iterable[str] = (),
         candidates = sorted(p for p in path.iterdir()
                             if (p.suffix == ".py" or (p / "__init__.py").is_file())
                             and not p.name.startswith(("_", ".")))
+        known.update(file.stem for file in candidates)
         for file in candidates:
             name = file.stem
             if pm.is_blocked(name):
@@ -115,10 +132,18 @@ def load_plugins(pm: pluggy.PluginManager, *, disabled: Iterable[str] = (),
             _register(pm, module, name)
             loaded.append(PluginInfo(name, f"file {file}", module))
     for name, inline in extra:
+        known.add(name)
         if pm.is_blocked(name):
             continue
         _register(pm, inline, name)
         loaded.append(PluginInfo(name, "inline", inline))
+    unknown = [f"[bot] disabled_plugins: no plugin is called {name!r}. Fix: "
+               f"{_suggest(name, known)}plugins: {', '.join(sorted(known))}"
+               for name in disabled if name not in known]
+    if unknown and problems is None:
+        raise PluginLoadError(unknown[0])
+    if problems is not None:
+        problems += unknown
     check_hook_names(pm)
     return loaded
 

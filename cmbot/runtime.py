@@ -21,7 +21,7 @@ from .model import Channel, Message, Platform, Verdict
 from .outbound import Outbound
 from .pipeline import Outcome, Pipeline
 from .platforms.base import PlatformAdapter
-from .plugins import PluginInfo, get_plugin_manager, load_plugins
+from .plugins import PluginInfo, PluginLoadError, get_plugin_manager, load_plugins
 from .scheduler import MIGRATIONS as SCHEDULER_MIGRATIONS
 from .scheduler import Scheduler
 from .storage import Storage
@@ -63,10 +63,12 @@ class Runtime:
         self.pipeline = Pipeline(self.parts, self.invoker, self.adapters, self.max_inbound)
         self._loop_task: asyncio.Task[None] | None = None
         self.started = False
+        self._problems: list[str] = []
         self.plugins: list[PluginInfo] = load_plugins(
             self.pm, disabled=config.bot["disabled_plugins"],
             plugin_dirs=[config.resolve(d) for d in config.bot["plugin_dirs"]],
-            extra=extra_plugins, builtins=load_builtins, entry_points=load_entry_points)
+            extra=extra_plugins, builtins=load_builtins, entry_points=load_entry_points,
+            problems=self._problems)
         self.hooks.refresh()
         self._load_schemas_and_commands()
 
@@ -78,18 +80,29 @@ class Runtime:
             schemas[name] = dict(schema or {})
         for info in self.plugins:
             schemas.setdefault(info.name, {})
-        self.config.check_plugin_settings(schemas)
+        problems = [f"{self.config.path}: {p}" for p in self._problems]
+        try:
+            self.config.check_plugin_settings(schemas)
+        except ConfigError as exc:
+            problems += exc.problems
         for name, commands in self.hooks.call_sync_per_plugin("cmbot_commands"):
             for command in commands or ():
                 if not isinstance(command, Command):
                     raise TypeError(f"plugin {name!r}: cmbot_commands must return Command "
                                     f"objects, got {type(command).__name__}")
-                self.commands.add(dataclasses.replace(command, plugin=name))
+                try:
+                    self.commands.add(dataclasses.replace(command, plugin=name))
+                except ValueError as exc:  # two plugins define one command
+                    raise PluginLoadError(f"{exc} (add it to [bot] disabled_plugins in "
+                                          f"{self.config.path}, or rename the command)"
+                                          ) from None
         for command_name in self.config.permissions:
             if self.commands.get(command_name) is None:
-                raise ConfigError([f"{self.config.path}: [permissions] {command_name!r} is not "
-                                   f"a loaded command. Fix: use one of "
-                                   f"{', '.join(sorted(c.name for c in self.commands))}"])
+                problems.append(f"{self.config.path}: [permissions] {command_name!r} is not "
+                                f"a loaded command. Fix: use one of "
+                                f"{', '.join(sorted(c.name for c in self.commands))}")
+        if problems:
+            raise ConfigError(problems)
 
     def host(self, plugin: str) -> PluginHost:
         """The bot as ``plugin`` sees it (what its hooks receive)."""

@@ -35,7 +35,7 @@ def test_a_wrong_type_says_what_was_expected_and_how_to_write_it():
 
 def test_a_secret_written_in_the_file_is_refused_with_the_fix():
     out = _problems("[discord]\ntoken = 'abc.def'\n")
-    assert 'token = { env = "TOKEN" }' in out
+    assert 'token = { env = "DISCORD_TOKEN" }' in out and 'export DISCORD_TOKEN' in out
     assert "abc.def" not in out  # the secret is not echoed back
 
 
@@ -173,3 +173,77 @@ def test_a_community_can_take_every_discord_channel_but_only_post_to_named_ones(
                     'mod_channels = ["discord:*"]\n')
     with pytest.raises(ConfigError, match="names every channel"):
         load_config(path)
+
+
+def test_twitch_channels_must_be_logins_and_a_link_says_which_login_to_write():
+    out = _problems('[twitch]\nchannels = ["my channel", "https://twitch.tv/foo", "", "#Bar"]\n')
+    assert "[twitch] channels: 'https://twitch.tv/foo' is a link, not a channel login. " \
+        "Fix: write 'foo'" in out
+    assert "[twitch] channels: 'my channel' is not a Twitch login" in out
+    assert "[twitch] channels: '' is not a Twitch login" in out
+    assert "'#Bar'" not in out  # "#Bar" is the login bar
+    config = parse_config(tomllib.loads('[twitch]\nchannels = ["#Bar"]\n'))
+    assert config["twitch"]["channels"] == ["bar"]
+
+
+def test_a_community_channel_the_bot_never_joins_is_refused_when_twitch_is_on():
+    text = ('[twitch]\nenabled = true\nchannels = ["mychannel"]\n'
+            '[communities.main]\nchannels = ["twitch:mychannel", "twitch:otherchan"]\n'
+            'mod_channels = ["twitch:modchan"]\n')
+    out = _problems(text)
+    assert "[communities.main] channels: the bot does not join 'twitch:otherchan'. " \
+        "Fix: add 'otherchan' to [twitch] channels" in out
+    assert "[communities.main] mod_channels: the bot does not join 'twitch:modchan'" in out
+    assert "mychannel'" not in out.replace("'mychannel' to", "")
+
+
+def test_one_channel_in_two_communities_is_refused():
+    out = _problems('[communities.a]\nchannels = ["discord:general"]\n'
+                    '[communities.b]\nchannels = ["discord:General", "twitch:x1"]\n')
+    assert "[communities.b] channels: 'discord:General' is already in [communities.a]" in out
+
+
+def test_nowhere_to_run_is_a_config_error():
+    out = _problems("[console]\nenabled = false\n")
+    assert "[console] enabled = false and neither [discord] nor [twitch] is enabled" in out
+
+
+def test_a_choice_is_case_insensitive_and_a_wrong_one_has_a_fix():
+    assert parse_config(tomllib.loads('[bot]\nlog_level = "debug"\n')).bot["log_level"] == \
+        "DEBUG"
+    out = _problems('[bot]\nlog_level = "verbose"\n')
+    assert "[bot] log_level: 'verbose' is not one of 'DEBUG', 'INFO', 'WARNING', 'ERROR'. " \
+        'Fix: log_level = "DEBUG"' in out
+
+
+def test_check_config_reports_core_and_plugin_problems_in_one_pass(tmp_path, capsys):
+    from cmbot.cli import main
+    path = tmp_path / "bot.toml"
+    path.write_text('[bot]\nprefx = "?"\ndisabled_plugins = ["faqq"]\n'
+                    '[plugins.toxicity]\naction_insults = "kick"\n'
+                    '[plugins.faq]\nthreshhold = 0.5\n')
+    assert main(["check-config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "[bot] unknown key 'prefx'" in err
+    assert "[bot] disabled_plugins: no plugin is called 'faqq'. Fix: did you mean 'faq'?" in err
+    assert "[plugins.toxicity] action_insults: 'kick' is not one of" in err and \
+        'Fix: action_insults = "off"' in err
+    assert "[plugins.faq] unknown key 'threshhold'" in err
+    assert "Traceback" not in err
+
+
+def test_a_command_defined_by_two_plugins_is_a_clear_error_not_a_traceback(tmp_path, capsys):
+    from cmbot.cli import main
+    (tmp_path / "plug").mkdir()
+    (tmp_path / "plug" / "mynext.py").write_text(
+        "from cmbot import Command, hookimpl\n\n"
+        "async def _next(ctx):\n    return 'mine'\n\n"
+        "@hookimpl\ndef cmbot_commands():\n    return [Command('next', 'my next', _next)]\n")
+    path = tmp_path / "bot.toml"
+    path.write_text('[bot]\nplugin_dirs = ["plug"]\n')
+    for argv in (["check-config", str(path)], ["plugins", "-c", str(path)],
+                 ["run", "-c", str(path)]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert "command 'next'" in err and "clashes with plugin" in err, argv
+        assert "disabled_plugins" in err and "Traceback" not in err

@@ -288,7 +288,8 @@ async def test_more_channels_than_one_connection_allows_are_reported(tmp_path, m
     path = tmp_path / "bot.toml"
     path.write_text(CONFIG.format(extra="").replace(
         'channels = ["mychannel", "otherchannel"]',
-        "channels = [" + ", ".join(f'"{c}"' for c in channels) + "]"))
+        "channels = [" + ", ".join(f'"{c}"' for c in channels) + "]").replace(
+        'channels = ["twitch:mychannel"]', 'channels = ["twitch:chan0"]'))
     config = load_config(path)
     adapter = TwitchAdapter(config["twitch"])
     bot = Runtime(config, adapters=[adapter])
