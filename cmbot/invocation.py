@@ -4,21 +4,15 @@ handled here, never in plugins."""
 
 from __future__ import annotations
 
+from .arguments import Given, bind_arguments, split_arguments, tokenize
 from .bounded import PLUGIN_EXIT, bounded
-from .commands import (
-    Command,
-    CommandError,
-    Cooldowns,
-    Given,
-    UsageError,
-    after_words,
-    bind_arguments,
-    split_arguments,
-    tokenize,
-)
+from .commands import Command
+from .cooldowns import Cooldowns
+from .errors import CommandError, UsageError
 from .host import Parts
 from .model import Message, Reply, Role
 from .ratelimit import Priority
+from .registry import after_words
 
 
 class Invoker:
