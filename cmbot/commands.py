@@ -58,9 +58,6 @@ class Command:
     hidden: bool = False
     example: str = ""
     """A complete example line (without prefix), shown with usage errors."""
-    absorbs_subcommands: bool = False
-    """If True, a user not allowed a subcommand (``!feedback summary of today``) runs this
-    command with the whole line instead of being refused."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "args", tuple(self.args))

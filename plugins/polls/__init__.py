@@ -92,7 +92,7 @@ def cmbot_commands() -> list[Command]:
         Command("vote", "vote in the open poll: a number or the start of an option",
                 voting.vote, args=[Arg("choice", "text", max_length=MAX_OPTION)]),
         Command("feedback", "tell the team what you think", feedback_commands.give,
-                args=[Arg("text", "text", max_length=500)], absorbs_subcommands=True),
+                args=[Arg("text", "text", max_length=500)]),
         Command("feedback summary", "count, sentiment, recurring terms and examples",
                 feedback_commands.summary, role=mod, args=[since]),
         Command("feedback export", "write feedback to a CSV file", exports.export_feedback,
