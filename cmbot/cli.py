@@ -14,9 +14,10 @@ from typing import Any
 from . import __version__
 from .bounded import run
 from .clock import Clock
-from .commands import CliCommand, CommandError
+from .commands import CliCommand
 from .config import Config, ConfigError, load_config
 from .dispatch import HookCaller
+from .errors import CommandError
 from .platforms.base import PlatformAdapter
 from .plugins import PluginLoadError, get_plugin_manager, hooks_of, load_plugins
 from .runtime import Runtime

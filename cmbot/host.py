@@ -11,7 +11,6 @@ from typing import Any, TypeVar, cast
 
 from .background import Background
 from .clock import Clock
-from .commands import CommandRegistry
 from .config import Config
 from .context import Context
 from .directory import Directory
@@ -20,6 +19,7 @@ from .face import Bot
 from .model import ActionResult, Button, Capability, Channel, Community, Message, User
 from .outbound import Outbound
 from .ratelimit import Priority
+from .registry import CommandRegistry
 from .scheduler import Scheduler
 from .storage import Storage
 

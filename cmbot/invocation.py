@@ -4,18 +4,11 @@ handled here, never in plugins."""
 
 from __future__ import annotations
 
+from .arguments import Given, bind_arguments, split_arguments
 from .bounded import PLUGIN_EXIT, bounded
-from .commands import (
-    Command,
-    CommandError,
-    Cooldowns,
-    Given,
-    UsageError,
-    after_words,
-    bind_arguments,
-    split_arguments,
-    tokenize,
-)
+from .commands import Command
+from .cooldowns import Cooldowns
+from .errors import CommandError, UsageError
 from .host import Parts
 from .model import Message, Reply, Role
 from .ratelimit import Priority
@@ -47,14 +40,6 @@ class Invoker:
             await self._refuse(message, found)
             return line.split(" ", 1)[0].lower()
         command = found.command
-        if message.author.role < registry.required_role(command) and command.group:
-            fallback = registry.get(command.group)
-            if (fallback is not None and fallback.absorbs_subcommands
-                    and message.author.role >= registry.required_role(fallback)):
-                # "!feedback summary of today..." from a viewer is feedback, not the
-                # moderators' subcommand: run the group's own command with the whole line.
-                found = after_words(fallback, line, tokenize(line), 1)
-                command = fallback
         return await self.invoke(message, command,
                                  split_arguments(command, found.args_raw, found.tokens))
 

@@ -9,9 +9,10 @@ import dataclasses
 import logging
 from collections.abc import Iterable
 
+from .arguments import Given
 from .background import Background
 from .clock import Clock
-from .commands import Command, CommandRegistry, Given
+from .commands import Command
 from .config import Config, ConfigError
 from .directory import Directory
 from .dispatch import HookCaller
@@ -22,6 +23,7 @@ from .outbound import Outbound
 from .pipeline import Outcome, Pipeline
 from .platforms.base import PlatformAdapter
 from .plugins import PluginInfo, PluginLoadError, get_plugin_manager, load_plugins
+from .registry import CommandRegistry
 from .scheduler import MIGRATIONS as SCHEDULER_MIGRATIONS
 from .scheduler import Scheduler
 from .storage import Storage

@@ -5,7 +5,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cmbot import Arg, Command, CommandError, Platform, Role, UsageError, UserRef, hookimpl
-from cmbot.commands import CommandRegistry, parse_arguments, tokenize
+from cmbot.arguments import parse_arguments, tokenize
+from cmbot.registry import CommandRegistry
 
 PLATFORMS = [Platform.DISCORD, Platform.TWITCH, Platform.CONSOLE]
 

@@ -206,9 +206,24 @@ async def test_feedback_has_a_per_user_cooldown_and_forgetme_erases_it(cmbot_har
     assert await h.bot.storage.fetchval("SELECT COUNT(*) FROM poll_votes") == 0
 
 
-async def test_a_viewer_typing_feedback_that_starts_with_summary_is_not_refused(cmbot_harness):
-    h = await cmbot_harness()
-    sent = await h.say("!feedback summary of today: great stream")
-    assert sent[0].text == "✓ thanks, your feedback was recorded"
-    text = await h.bot.storage.fetchval("SELECT text FROM feedback")
-    assert text == "summary of today: great stream"
+@pytest.mark.parametrize("platform", [D, T, C])
+async def test_a_viewers_feedback_summary_or_export_is_refused_and_never_stored_as_feedback(
+        cmbot_harness, tmp_path, platform):
+    """The subcommands resolve, and their role is checked, before free-text feedback: a
+    viewer's "!feedback summary" / "!feedback export" were stored as feedback and showed up
+    as rows in the moderators' CSV."""
+    h = await cmbot_harness(f'[plugins.polls]\nfiles_dir = "{tmp_path}"\n')
+    for line in ("!feedback summary", "!feedback export", "!feedback summary since:7d",
+                 "!feedback EXPORT of everything"):
+        sent = await h.say(line, platform=platform, user="viewer")
+        word = line.split()[1].lower()
+        assert [s.text for s in sent] == [f"✗ !feedback {word} is for moderators and up."]
+        await h.advance(61)
+    assert await h.bot.storage.fetchval("SELECT COUNT(*) FROM feedback") == 0
+    await h.say("!feedback great stream", platform=platform, user="viewer")
+    await h.say('!feedback "summary: the audio was fine"', platform=platform, user="fan")
+    [out] = await h.say("!feedback export", platform=platform, **MOD)
+    assert out.text.startswith("✓ exported 2 feedback comment(s)")
+    texts = [row.rsplit(",", 1)[-1] for row in
+             next(tmp_path.glob("feedback-*.csv")).read_text().splitlines()[1:]]
+    assert texts == ["great stream", "summary: the audio was fine"]

@@ -9,10 +9,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+from ..arguments import Given
 from ..clock import Clock
-from ..commands import Command, CommandRegistry, Given
+from ..commands import Command
 from ..config import Config
 from ..model import Button, Capability, Channel, Message, Platform, User, Verdict
+from ..registry import CommandRegistry
 from ..storage import Storage
 
 __all__ = ["Capability", "InFlight", "Inbound", "PlatformAdapter"]

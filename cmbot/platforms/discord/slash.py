@@ -8,7 +8,8 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from ...commands import Arg, Command, Given, UserRef, tokenize
+from ...arguments import Arg, Given, UserRef, tokenize
+from ...commands import Command
 from ...model import Role
 
 # Discord option types
