@@ -28,8 +28,9 @@ from twitchio import eventsub
 from ...config import Secret
 from ...model import Button, Channel, Message, Platform, Role, User
 from ...tasks import cancel_and_wait
-from ..base import Capability, InFlight, PlatformAdapter
+from ..base import Capability, InFlight
 from ..state import PlatformState
+from .moderation import TwitchModeration
 
 if TYPE_CHECKING:
     from ..base import Inbound
@@ -46,7 +47,6 @@ class _NoStarletteHint(logging.Filter):
 
 logging.getLogger("twitchio.client").addFilter(_NoStarletteHint())
 
-MAX_TIMEOUT = 1_209_600  # two weeks, Helix's limit
 MAX_CHANNELS = 300  # chat subscriptions per EventSub websocket
 BOT_SCOPES = ("user:read:chat", "user:write:chat", "user:bot",
               "moderator:manage:chat_messages", "moderator:manage:banned_users",
@@ -92,7 +92,7 @@ class _Client(twitchio.Client):
                   type(getattr(payload, "error", None)).__name__)
 
 
-class TwitchAdapter(PlatformAdapter):
+class TwitchAdapter(TwitchModeration):
     """One Twitch bot account in any number of channels."""
 
     platform = Platform.TWITCH
@@ -316,16 +316,6 @@ class TwitchAdapter(PlatformAdapter):
 
     # --- outbound --------------------------------------------------------------------
 
-    def _report(self, key: str, text: str) -> None:
-        if key not in self._reported:
-            self._reported.add(key)
-            log.error("%s", text)
-
-    def _broadcaster(self, channel: Channel) -> twitchio.PartialUser | None:
-        if self.client is None:
-            return None
-        return self.client.create_partialuser(channel.id, channel.name)
-
     async def send(self, channel: Channel, text: str, *, buttons: Sequence[Button] = (),
                    reply_to: Message | None = None, mention: User | None = None,
                    ephemeral: bool = False, file: Path | None = None) -> str | None:
@@ -359,53 +349,6 @@ class TwitchAdapter(PlatformAdapter):
                 log.warning("posting in #%s failed: %s", channel.name, exc.status)
             return None
         return str(sent.id)
-
-    async def _moderate(self, channel: Channel, doing: str, call: Any) -> bool:
-        try:
-            await call
-            return True
-        except twitchio.HTTPException as exc:
-            if exc.status in (401, 403):
-                name = self.bot_user.name if self.bot_user else "yourbot"
-                self._report(f"mod:{channel.id}:{doing}",
-                             f"Twitch refused to {doing} in #{channel.name} ({exc.status}). "
-                             f"Fix: make the bot a moderator there (/mod {name}) and give its "
-                             f"token the moderator:manage:* scopes")
-            else:
-                log.warning("%s in #%s failed: %s", doing, channel.name, exc.status)
-            return False
-
-    async def delete(self, message: Message) -> bool:
-        broadcaster = self._broadcaster(message.channel)
-        if broadcaster is None:
-            return False
-        return await self._moderate(message.channel, "delete a message",
-                                    broadcaster.delete_chat_messages(
-                                        moderator=self.bot_id, message_id=message.id,
-                                        token_for=self.bot_id))
-
-    async def timeout(self, user: User, channel: Channel, seconds: int, reason: str) -> bool:
-        broadcaster = self._broadcaster(channel)
-        if broadcaster is None:
-            return False
-        return await self._moderate(channel, "time out a user", broadcaster.timeout_user(
-            moderator=self.bot_id, user=user.id, duration=max(1, min(int(seconds), MAX_TIMEOUT)),
-            reason=reason[:500], token_for=self.bot_id))
-
-    async def warn(self, user: User, channel: Channel, reason: str) -> bool:
-        broadcaster = self._broadcaster(channel)
-        if broadcaster is None:
-            return False
-        return await self._moderate(channel, "warn a user", broadcaster.warn_user(
-            moderator=self.bot_id, user_id=user.id, reason=reason[:500],
-            token_for=self.bot_id))
-
-    async def ban(self, user: User, channel: Channel, reason: str) -> bool:
-        broadcaster = self._broadcaster(channel)
-        if broadcaster is None:
-            return False
-        return await self._moderate(channel, "ban a user", broadcaster.ban_user(
-            moderator=self.bot_id, user=user.id, reason=reason[:500], token_for=self.bot_id))
 
     def channel(self, ref: str) -> Channel | None:
         name = ref.lstrip("#").lower()
