@@ -102,7 +102,6 @@ NOT_YET_SPLIT = {
     "cmbot/commands.py",
     "cmbot/platforms/discord/adapter.py",
     "cmbot/platforms/twitch/adapter.py",
-    "plugins/announcements/__init__.py",
     "plugins/polls/__init__.py",
     "plugins/toxicity/__init__.py",
 }
