@@ -1,4 +1,4 @@
-"""``cmbot run | check-config | plugins`` and ``cmbot --version``."""
+"""``cmbot run | check-config | plugins | twitch-auth | demo`` and ``cmbot --version``."""
 
 from __future__ import annotations
 
@@ -13,9 +13,14 @@ from typing import Any
 
 from . import __version__
 from .bounded import run
+<<<<<<< HEAD
 from .clock import Clock
 from .commands import CliCommand
 from .config import Config, ConfigError, load_config
+=======
+from .commands import CliCommand, CommandError
+from .config import Config, ConfigError, Secret, load_config
+>>>>>>> wt-ops
 from .dispatch import HookCaller
 from .errors import CommandError
 from .platforms.base import PlatformAdapter
@@ -53,10 +58,14 @@ def _parser(plugin_cli: Sequence[CliCommand] = ()) -> argparse.ArgumentParser:
     check.add_argument("config", nargs="?", default=DEFAULT_CONFIG)
     plugins = sub.add_parser("plugins", help="list plugins, their hooks and commands")
     plugins.add_argument("-c", "--config", default=DEFAULT_CONFIG)
-    auth = sub.add_parser("twitch-auth", help="get the Twitch bot token in a browser and "
-                          "store it in the bot's database")
+    auth = sub.add_parser("twitch-auth", help="get the Twitch bot token (in a browser, or "
+                          "with a code on a headless server) and store it in the bot's "
+                          "database")
     auth.add_argument("-c", "--config", default=DEFAULT_CONFIG)
     auth.add_argument("--port", type=int, default=4343, help="local port for the OAuth page")
+    auth.add_argument("--device", action="store_true",
+                      help="no browser here: print a code to enter at twitch.tv/activate "
+                      "on any device (Device Code Grant flow)")
     auth.add_argument("--as", dest="who", choices=("bot", "broadcaster"), default="bot",
                       help="bot: the bot account's token; broadcaster: allow the bot in "
                       "your channel (channel:bot) without making it a moderator")
@@ -117,10 +126,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             logging.basicConfig(level=logging.ERROR)
             return 1 if run(run_demo(sys.stdout)) else 0
         if args.command == "twitch-auth":
-            from .platforms.twitch.auth import twitch_auth
+            from .platforms.twitch import auth
 
-            return run(twitch_auth(_load(args.config), sys.stdout, port=args.port,
-                                           who=args.who))
+            if args.device:
+                return run(auth.twitch_device_auth(_load(args.config), sys.stdout,
+                                                   who=args.who))
+            return run(auth.twitch_auth(_load(args.config), sys.stdout, port=args.port,
+                                        who=args.who))
         if args.command == "run":
             return _run(args.config, force_console=args.console, clock_start=args.clock_start)
     except ConfigError as exc:
@@ -143,7 +155,25 @@ def _check(path: str) -> int:
     enabled = [p for p in ("discord", "twitch") if config[p]["enabled"]] or ["console"]
     print(f"{path}: OK — {len(bot.plugins)} plugin(s), {len(bot.commands)} command(s), "
           f"platforms: {', '.join(enabled)}")
+    for warning in _warnings(config, path):
+        print(f"warning: {warning}", file=sys.stderr)
     return 0
+
+
+def _warnings(config: Config, path: str) -> list[str]:
+    """What would stop the bot at start although the file is valid."""
+    found = []
+    twitch = config["twitch"]
+    token = twitch.get("bot_token")
+    if twitch["enabled"] and not (isinstance(token, Secret) and token.reveal()):
+        from .platforms.twitch.auth import stored_token_user
+
+        if stored_token_user(config.database_path) is None:
+            found.append(f"[twitch] is enabled but no bot token is stored in "
+                         f"{config.database_path} yet (and bot_token is unset). Fix: run "
+                         f"`cmbot twitch-auth -c {path}` (on a server without a browser: "
+                         f"`cmbot twitch-auth -c {path} --device`)")
+    return found
 
 
 def _plugins(path: str) -> int:

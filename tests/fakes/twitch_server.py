@@ -1,4 +1,5 @@
-"""A local fake of Twitch for twitchio 3: OAuth (``/oauth2/token``, ``/oauth2/validate``),
+"""A local fake of Twitch for twitchio 3: OAuth (``/oauth2/token``, ``/oauth2/validate``,
+the Device Code Grant flow's ``/oauth2/device``),
 Helix (users, eventsub subscriptions, chat messages, moderation) and the EventSub websocket
 (welcome, notification, keepalive, session_reconnect). No public mock covers EventSub chat.
 
@@ -22,6 +23,7 @@ from .local_server import LocalServer
 from .local_server import json_response as _json
 
 BOT_ID = "500"
+DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 BOT_LOGIN = "cmbotbot"
 SCOPES = ["user:read:chat", "user:write:chat", "user:bot", "moderator:manage:chat_messages",
           "moderator:manage:banned_users", "moderator:manage:warnings"]
@@ -61,6 +63,15 @@ class FakeTwitch(LocalServer):
         self.live: set[str] = set()  # logins streaming now
         self.ids = itertools.count(1)
         self.chatters: dict[str, str] = {}
+        # Device Code Grant flow: what each poll of /oauth2/token answers, in turn, before
+        # the code counts as entered ("authorization_pending", "slow_down", "invalid device
+        # code", "access_denied"...); the device code's lifetime and polling interval
+        self.device_answers: list[str] = []
+        self.device_expires_in = 1800
+        self.device_interval = 5
+        self.device_code = "device-code-1"
+        self.user_code = "ABCD-EFGH"
+        self.device_polls: list[dict[str, str]] = []
 
     def routes(self, app: web.Application) -> None:
         app.router.add_get("/ws", self._ws)
@@ -184,7 +195,23 @@ class FakeTwitch(LocalServer):
 
     async def _oauth(self, request: web.Request) -> web.Response:
         path = request.match_info["tail"]
-        self._record(request, None)
+        form = {k: str(v) for k, v in (await request.post()).items()} \
+            if request.method == "POST" else {}
+        self._record(request, form or None)
+        if path == "device" and request.method == "POST":
+            if form.get("client_id") != "cid":
+                return _json({"status": 400, "message": "invalid client"}, 400)
+            return _json({"device_code": self.device_code, "expires_in": self.device_expires_in,
+                          "interval": self.device_interval, "user_code": self.user_code,
+                          "verification_uri": f"{self.base}/activate?public=true&device-code="
+                                              f"{self.user_code}"})
+        if path == "token" and form.get("grant_type") == DEVICE_GRANT:
+            self.device_polls.append(form)
+            if form.get("client_id") != "cid" or form.get("device_code") != self.device_code:
+                return _json({"status": 400, "message": "invalid device code"}, 400)
+            if self.device_answers:
+                return _json({"status": 400, "message": self.device_answers.pop(0)}, 400)
+            return self._new_user_token()
         if path == "token":
             grant = request.query.get("grant_type")
             if grant == "client_credentials" and request.query.get("client_secret") != "secret":
@@ -199,7 +226,7 @@ class FakeTwitch(LocalServer):
                     return _json({"status": 400, "message": "Invalid refresh token"}, 400)
                 return self._new_user_token()
         if path == "validate":
-            auth = request.headers.get("Authorization", "")
+            auth = request.headers.get("Authorization", "")  # "OAuth <token>" (or Bearer)
             token = auth.split(" ", 1)[1] if " " in auth else ""
             if token == self.app_token:
                 return _json({"client_id": "cid", "scopes": [], "expires_in": 5000000})
