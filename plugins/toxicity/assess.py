@@ -8,7 +8,7 @@ from functools import lru_cache
 from typing import Any
 
 from . import rules
-from .normalize import for_matching
+from .normalize import for_matching, has_invisible
 from .scorer import model_score
 from .wordlists import BUILTIN
 
@@ -42,8 +42,12 @@ def assess(text: str, settings: dict[str, Any], *, allowed_terms: frozenset[str]
            patterns: list[Any] | None = None, permitted_link: bool = False) -> Assessment:
     normalised = for_matching(text)
     allow = _allowed(tuple(settings["allowlist"])) | allowed_terms
+    listed = rules.word_lists(normalised, word_lists(settings), allow)
+    if listed is None and has_invisible(text):  # a filler between words, a blank in one
+        swapped = for_matching(text, swapped=True)
+        listed = rules.word_lists(swapped, word_lists(settings), allow)
     checks = [
-        rules.word_lists(normalised, word_lists(settings), allow),
+        listed,
         rules.custom(text, patterns or []),
         None if permitted_link else rules.links(text, settings["link_allowlist"]),
         rules.mentions(text, settings["max_mentions"]),
