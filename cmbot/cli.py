@@ -13,14 +13,9 @@ from typing import Any
 
 from . import __version__
 from .bounded import run
-<<<<<<< HEAD
 from .clock import Clock
 from .commands import CliCommand
-from .config import Config, ConfigError, load_config
-=======
-from .commands import CliCommand, CommandError
 from .config import Config, ConfigError, Secret, load_config
->>>>>>> wt-ops
 from .dispatch import HookCaller
 from .errors import CommandError
 from .platforms.base import PlatformAdapter
