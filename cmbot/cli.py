@@ -239,10 +239,15 @@ async def _run_platforms(config: Config, platforms: Sequence[str],
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
+    waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(bot.failed.wait())]
     try:
-        await stop.wait()
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
     finally:
+        for waiter in waiters:
+            waiter.cancel()
         await bot.stop()
+    if bot.failure is not None:
+        return _fail(f"stopped: {bot.failure}")
     return 0
 
 

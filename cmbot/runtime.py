@@ -27,6 +27,7 @@ from .registry import CommandRegistry
 from .scheduler import MIGRATIONS as SCHEDULER_MIGRATIONS
 from .scheduler import Scheduler
 from .storage import Storage
+from .supervise import Backoff, supervise
 from .tasks import cancel_and_wait
 
 log = logging.getLogger("cmbot.runtime")
@@ -63,7 +64,11 @@ class Runtime:
                            self.prefix)
         self.invoker = Invoker(self.parts, self.max_inbound)
         self.pipeline = Pipeline(self.parts, self.invoker, self.adapters, self.max_inbound)
-        self._loop_task: asyncio.Task[None] | None = None
+        self._loop_task: asyncio.Task[str] | None = None
+        self.health: dict[Platform, str] = {}
+        """Each platform's connection: "connected", "reconnecting" or "failed"."""
+        self.failure: str | None = None
+        self.failed = asyncio.Event()
         self.started = False
         self._problems: list[str] = []
         self.plugins: list[PluginInfo] = load_plugins(
@@ -133,9 +138,25 @@ class Runtime:
         for adapter in self.adapters.values():
             await adapter.register_commands(commands)
             await adapter.start(self)
+            self.platform_status(adapter.platform, "connected")
         self.started = True
         if run_loop:
-            self._loop_task = asyncio.create_task(self._timekeeper(), name="cmbot-timekeeper")
+            self._loop_task = asyncio.create_task(
+                supervise("timekeeper", self._timekeeper, backoff=Backoff(cap=30.0)),
+                name="cmbot-timekeeper")
+
+    def platform_status(self, platform: Platform, state: str, detail: str = "") -> None:
+        """An adapter's connection is "connected", "reconnecting" or "failed" (a cause
+        retrying cannot fix: the bot stops, ``failure`` says why). Logged on change."""
+        before = self.health.get(platform)
+        self.health[platform] = state
+        if state == "failed" and self.failure is None:
+            self.failure = f"{platform.value}: {detail}"
+            self.failed.set()
+        if before != state:
+            line = ", ".join(f"{p.value} {s}" for p, s in sorted(self.health.items()))
+            log.log(logging.INFO if state == "connected" else logging.WARNING,
+                    "health: %s%s", line, f" ({detail})" if detail else "")
 
     async def stop(self) -> None:
         await cancel_and_wait(self._loop_task)
@@ -172,22 +193,18 @@ class Runtime:
         self._wake.set()
 
     async def _timekeeper(self) -> None:
+        """Fire timers and flush queued sends when due (supervised: an error is logged
+        once and the loop restarts after a backoff)."""
         while True:
+            await self.tick()
+            deadlines = [d for d in (await self.scheduler.next_due(),
+                                     self.outbound.outbox.next_free()) if d is not None]
+            delay = min([1.0, *(d - self.clock.time() for d in deadlines)])
+            self._wake.clear()
             try:
-                await self.tick()
-                deadlines = [d for d in (await self.scheduler.next_due(),
-                                         self.outbound.outbox.next_free()) if d is not None]
-                delay = min([1.0, *(d - self.clock.time() for d in deadlines)])
-                self._wake.clear()
-                try:
-                    await asyncio.wait_for(self._wake.wait(), max(0.01, delay))
-                except TimeoutError:
-                    pass
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # noqa: BLE001 - the loop must survive anything
-                log.exception("timekeeper iteration failed")
-                await asyncio.sleep(1.0)
+                await asyncio.wait_for(self._wake.wait(), max(0.01, delay))
+            except TimeoutError:
+                pass
 
     # --- what adapters deliver -------------------------------------------------------
 

@@ -66,6 +66,9 @@ class Inbound(Protocol):
     async def settle(self) -> None:
         """Wait until the background work that events started is done."""
 
+    def platform_status(self, platform: Platform, state: str, detail: str = "") -> None:
+        """The connection is "connected", "reconnecting" or "failed" (not retried)."""
+
     def pending_sends(self) -> int:
         """Sends waiting for a rate limit window."""
 

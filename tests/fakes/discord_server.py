@@ -61,6 +61,7 @@ class FakeDiscord(LocalServer):
         self.identifies = 0
         self.resumes = 0
         self.ws: web.WebSocketResponse | None = None
+        self._request: web.Request | None = None
         self.seq = 0
         self.ids = itertools.count(900_000)
         self.forbidden_channels: set[int] = set()
@@ -97,6 +98,7 @@ class FakeDiscord(LocalServer):
         ws = web.WebSocketResponse()
         await ws.prepare(request)
         self.ws = ws
+        self._request = request
         await ws.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": 41250},
                                       "s": None, "t": None}))
         async for msg in ws:
@@ -134,6 +136,27 @@ class FakeDiscord(LocalServer):
         self.connected.clear()
         await self.ws.send_str(json.dumps({"op": 7, "d": None, "s": None, "t": None}))
         await asyncio.wait_for(self.connected.wait(), 10)
+
+    # --- chaos: what a real gateway sometimes does ------------------------------------
+
+    async def send_raw(self, payload: dict[str, Any] | None) -> None:
+        """Send a gateway frame as is (an event the client cannot parse)."""
+        assert self.ws is not None, "the bot is not connected"
+        await self.ws.send_str(json.dumps(payload))
+
+    async def close_socket(self, code: int, reason: str = "") -> None:
+        """Close the gateway connection with a close code (4004 bad token, 4014 intents)."""
+        assert self.ws is not None, "the bot is not connected"
+        self.connected.clear()
+        await self.ws.close(code=code, message=reason.encode())
+
+    async def drop(self) -> None:
+        """Cut the socket mid-stream without a close frame."""
+        assert self.ws is not None and self._request is not None
+        self.connected.clear()
+        transport = self._request.transport
+        if transport is not None:
+            transport.abort()
 
     def _ready(self) -> dict[str, Any]:
         return {"v": 10, "user": _user(BOT_ID, "cmbot", bot=True),

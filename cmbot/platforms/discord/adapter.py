@@ -18,6 +18,7 @@ import discord
 
 from ...config import Secret
 from ...model import Button, Channel, Message, Platform, User
+from ...supervise import Backoff, supervise
 from ..base import Capability, InFlight
 from ..state import PlatformState
 from .interactions import FOLLOWUP_LIFETIME, DiscordInteractions, PendingInteraction
@@ -39,6 +40,31 @@ PERMISSIONS_NEEDED = discord.Permissions(
     read_message_history=True, embed_links=True, manage_messages=True,
     moderate_members=True, ban_members=False, create_events=True, manage_events=True)
 """What the invite URL asks for: post, read, delete messages, time out, scheduled events."""
+
+
+_FATAL_CLOSE = {4004: "Discord refused the bot token (close code 4004). Fix: reset the "
+                      "token in the Developer Portal (Bot tab) and export it again",
+                4010: "Discord: invalid shard (4010)", 4011: "Discord: sharding required "
+                "(4011); the bot is in too many servers for one connection",
+                4012: "Discord: invalid API version (4012); upgrade cmbot",
+                4013: "Discord: invalid intents (4013)"}
+INTENT_FIX = ("Discord refused the Message Content intent. Fix: enable it in the Developer "
+              "Portal (Bot tab > Privileged Gateway Intents > Message Content), or set "
+              "[discord] message_content = false (then only slash commands and buttons "
+              "work: no FAQ auto-answers, no chat moderation)")
+
+
+def fatal_cause(exc: BaseException) -> str | None:
+    """What to fix, when retrying the connection cannot help; None when it can."""
+    if isinstance(exc, discord.PrivilegedIntentsRequired):
+        return INTENT_FIX
+    if isinstance(exc, discord.LoginFailure):
+        return _FATAL_CLOSE[4004]
+    if isinstance(exc, discord.ConnectionClosed) and exc.code == 4014:
+        return INTENT_FIX
+    if isinstance(exc, discord.ConnectionClosed) and exc.code in _FATAL_CLOSE:
+        return _FATAL_CLOSE[exc.code]
+    return None
 
 
 def invite_url(application_id: int | str) -> str:
@@ -110,6 +136,8 @@ class DiscordAdapter(DiscordInteractions, DiscordModeration):
         self._ready = asyncio.Event()
         self._failure: BaseException | None = None
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+        self.backoff = Backoff()
         self.commands_synced = 0
         self._inflight = InFlight()
         self._seen: OrderedDict[int, int] = OrderedDict()  # message id -> hash of its text
@@ -137,6 +165,7 @@ class DiscordAdapter(DiscordInteractions, DiscordModeration):
                               max_messages=None)
         self._ready.clear()
         self._failure = None
+        self._stopping = False
         try:
             await self.client.login(self._token)
         except discord.LoginFailure:
@@ -147,7 +176,7 @@ class DiscordAdapter(DiscordInteractions, DiscordModeration):
             await self.client.close()
             raise RuntimeError(f"could not log in to Discord ({exc}); check the network and "
                                f"try again") from None
-        self._task = asyncio.create_task(self._connect(), name="cmbot-discord")
+        self._task = asyncio.create_task(self._connection(), name="cmbot-discord")
         try:
             await asyncio.wait_for(self._ready.wait(), self.ready_timeout)
         except TimeoutError:
@@ -159,23 +188,52 @@ class DiscordAdapter(DiscordInteractions, DiscordModeration):
             await self.stop()
             raise RuntimeError(str(failure)) from failure
 
-    async def _connect(self) -> None:
-        assert self.client is not None
+    async def _connection(self) -> None:
+        """The first connection (``start`` waits for its READY), then, if it ends, the
+        supervised reconnections (discord.py resumes within one connection by itself)."""
+        assert self.client is not None and self.bot is not None
         try:
             await self.client.connect(reconnect=True)
-        except discord.PrivilegedIntentsRequired:
-            self._failure = RuntimeError(
-                "Discord refused the Message Content intent. Fix: enable it in the Developer "
-                "Portal (Bot tab > Privileged Gateway Intents > Message Content), or set "
-                "[discord] message_content = false (then only slash commands and buttons "
-                "work: no FAQ auto-answers, no chat moderation)")
-        except Exception as exc:  # noqa: BLE001 - reported through start()
-            self._failure = exc
-            log.error("Discord connection ended: %s", exc)
-        finally:
+            error: Exception = ConnectionError("the Discord connection closed")
+        except Exception as exc:  # noqa: BLE001 - reported through start() or supervised
+            error = exc
+        if self._stopping:
+            return
+        if not self._ready.is_set():
+            cause = fatal_cause(error)
+            self._failure = RuntimeError(cause) if cause else error
             self._ready.set()
+            return
+        pending: list[Exception] = [error]  # the supervisor reports this first end
+        bot = self.bot
+
+        async def once() -> None:
+            if pending:
+                raise pending.pop()
+            await self._reconnect()
+            if self._stopping:
+                raise asyncio.CancelledError
+            raise ConnectionError("the Discord connection closed")
+
+        await supervise("Discord connection", once, fatal=fatal_cause,
+                        status=lambda state, detail: bot.platform_status(
+                            Platform.DISCORD, state, detail),
+                        backoff=self.backoff)
+
+    async def _reconnect(self) -> None:
+        assert self.client is not None
+        if self._stopping:
+            raise asyncio.CancelledError
+        ws = self.client.ws
+        if ws is not None and not ws.socket.closed:
+            await ws.close(code=1000)  # the socket an unexpected error left behind
+        if self.client.is_closed():
+            self.client.clear()
+            await self.client.login(self._token)
+        await self.client.connect(reconnect=True)
 
     async def stop(self) -> None:
+        self._stopping = True
         if self.client is not None and not self.client.is_closed():
             await self.client.close()
         if self._task is not None:
@@ -194,6 +252,8 @@ class DiscordAdapter(DiscordInteractions, DiscordModeration):
         if self.sync_commands:
             await self._sync_commands()
         self._ready.set()
+        if self.bot is not None:
+            self.bot.platform_status(Platform.DISCORD, "connected", "")
 
     async def _sync_commands(self) -> None:
         """Publish slash commands only when their definitions changed (Discord caps

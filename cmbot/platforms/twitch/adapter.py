@@ -22,6 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 import twitchio
 from twitchio import eventsub
 
@@ -36,6 +37,15 @@ if TYPE_CHECKING:
     from ..base import Inbound
 
 log = logging.getLogger("cmbot.twitch")
+
+
+def _network_problem(exc: BaseException) -> str:
+    """One line for a connection failure (aiohttp's own repr runs to several lines)."""
+    if isinstance(exc, aiohttp.ClientConnectorDNSError):
+        return f"cannot resolve {exc.host}"
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return f"cannot connect to {exc.host}:{exc.port}"
+    return type(exc).__name__ + (f": {exc}" if str(exc) else "")
 
 
 class _NoStarletteHint(logging.Filter):
@@ -154,6 +164,11 @@ class TwitchAdapter(TwitchModeration):
                 await self._poll_live()
                 self._live_task = asyncio.create_task(self._live_loop(),
                                                       name="cmbot-twitch-live")
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            await self.client.close()
+            self.client = None
+            raise RuntimeError(f"could not reach Twitch ({_network_problem(exc)}); check the "
+                               f"network (DNS, firewall, proxy) and start again") from None
         except BaseException:
             await self.client.close()
             self.client = None
