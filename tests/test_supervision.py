@@ -72,15 +72,16 @@ async def test_a_socket_cut_mid_stream_resumes_and_keeps_answering(tmp_path, fak
     (4004, "Discord refused the bot token (close code 4004)"),
     (4014, "Discord refused the Message Content intent")])
 async def test_a_fatal_close_after_ready_stops_the_bot_with_one_line_and_exit_2(
-        tmp_path, fake, capsys, code, says):
+        tmp_path, fake, capsys, caplog, code, says):
     from cmbot.cli import _run_platforms
 
     path = tmp_path / "bot.toml"
     path.write_text(CONFIG.format(extra=""))
     task = asyncio.create_task(_run_platforms(load_config(path), ["discord"],
                                               asyncio.Event()))
-    await fake.wait_for(lambda: fake.identifies == 1)
-    await fake.wait_for(lambda: fake.commands)
+    caplog.set_level(logging.INFO, logger="cmbot.runtime")
+    await fake.wait_for(lambda: [r for r in caplog.records
+                                 if r.getMessage() == "health: discord connected"])
     await fake.close_socket(code)
     assert await asyncio.wait_for(task, 10) == 2
     err = capsys.readouterr().err.strip().splitlines()
@@ -175,3 +176,36 @@ async def test_twitch_start_up_without_network_is_one_line_and_exit_2(
     last = err.strip().splitlines()[-1]
     assert last.startswith("cmbot: could not reach Twitch (cannot ")
     assert "check the network" in last
+
+
+async def test_twitch_helix_5xx_on_sends_are_survived_and_the_next_message_answered(
+        tmp_path, monkeypatch, caplog):
+    from fakes.twitch_server import FakeTwitch
+    from test_twitch_adapter import CONFIG as TWITCH_CONFIG
+
+    from cmbot.platforms.twitch import TwitchAdapter
+    from cmbot.runtime import Runtime
+
+    server = FakeTwitch({"mychannel": "100", "otherchannel": "200"})
+    await server.start()
+    server.patch(monkeypatch)
+    for key, value in (("ID", "cid"), ("SECRET", "secret"), ("TOKEN", "user-token"),
+                       ("REFRESH", "refresh-1")):
+        monkeypatch.setenv(f"CMBOT_TEST_TWITCH_{key}", value)
+    path = tmp_path / "bot.toml"
+    path.write_text(TWITCH_CONFIG.format(extra=""))
+    config = load_config(path)
+    bot = Runtime(config, adapters=[TwitchAdapter(config["twitch"])])
+    await bot.start()
+    try:
+        server.fail_sends = [502]  # (twitchio itself retries a 503 once, after 3 s)
+        with caplog.at_level(logging.WARNING):
+            await server.chat("mychannel", "viewervic", "!help")
+            await server.wait_for(lambda: not server.fail_sends)
+            await server.chat("mychannel", "otherviewer", "!next")
+            await server.wait_for(lambda: server.texts())
+        failed = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+        assert failed == ["posting in #mychannel failed: 502"]  # one line, no traceback
+    finally:
+        await bot.stop()
+        await server.close()

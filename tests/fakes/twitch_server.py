@@ -60,6 +60,7 @@ class FakeTwitch(LocalServer):
         self.subscribe_status = 202
         self.reject_next_send: str | None = None
         self.rate_limit_next_send = False
+        self.fail_sends: list[int] = []
         self.live: set[str] = set()  # logins streaming now
         self.ids = itertools.count(1)
         self.chatters: dict[str, str] = {}
@@ -274,6 +275,10 @@ class FakeTwitch(LocalServer):
             return _json({"data": [sub], "total": len(self.subscriptions), "total_cost": 0,
                           "max_total_cost": 10}, 202)
         if path == "chat/messages" and method == "POST":
+            if self.fail_sends:  # chaos: Helix answers these statuses to the next sends
+                status = self.fail_sends.pop(0)
+                return _json({"error": "Server Error", "status": status,
+                              "message": "try again later"}, status)
             if self.rate_limit_next_send:
                 self.rate_limit_next_send = False
                 return _json({"error": "Too Many Requests", "status": 429,
