@@ -1,4 +1,5 @@
-"""``cmbot run | check-config | plugins | twitch-auth | demo`` and ``cmbot --version``."""
+"""``cmbot run | check-config | plugins | twitch-auth | discord-invite | demo`` and
+``cmbot --version``."""
 
 from __future__ import annotations
 
@@ -58,6 +59,12 @@ def _parser(plugin_cli: Sequence[CliCommand] = ()) -> argparse.ArgumentParser:
     auth.add_argument("--as", dest="who", choices=("bot", "broadcaster"), default="bot",
                       help="bot: the bot account's token; broadcaster: allow the bot in "
                       "your channel (channel:bot) without making it a moderator")
+    invite = sub.add_parser("discord-invite", help="print the link that adds the bot to a "
+                            "Discord server, with exactly the permissions it uses")
+    invite.add_argument("app_id", metavar="APP_ID",
+                        help="the application id (Developer Portal → General Information)")
+    invite.add_argument("--ban", action="store_true",
+                        help="also ask for Ban Members (only for action_* = \"ban\")")
     sub.add_parser("demo", help="replay a scripted chat through every plugin (no tokens)")
     for command in plugin_cli:
         words = command.name.split()
@@ -102,6 +109,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             logging.basicConfig(level=logging.ERROR)
             return 1 if run(run_demo(sys.stdout)) else 0
+        if args.command == "discord-invite":
+            from .platforms.discord import invite
+
+            try:
+                sys.stdout.write(invite.describe(args.app_id, ban=args.ban))
+            except invite.InviteError as exc:
+                return _fail(str(exc))
+            return 0
         if args.command == "twitch-auth":
             from .platforms.twitch import auth
 
