@@ -1,4 +1,5 @@
-"""``cmbot run | check-config | plugins | twitch-auth | demo`` and ``cmbot --version``."""
+"""``cmbot run | check-config | plugins | twitch-auth | discord-invite | backup | demo``
+and ``cmbot --version``."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import signal
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from . import __version__
@@ -64,6 +66,19 @@ def _parser(plugin_cli: Sequence[CliCommand] = ()) -> argparse.ArgumentParser:
     auth.add_argument("--as", dest="who", choices=("bot", "broadcaster"), default="bot",
                       help="bot: the bot account's token; broadcaster: allow the bot in "
                       "your channel (channel:bot) without making it a moderator")
+    invite = sub.add_parser("discord-invite", help="print the link that adds the bot to a "
+                            "Discord server, with exactly the permissions it uses")
+    invite.add_argument("app_id", metavar="APP_ID",
+                        help="the application id (Developer Portal → General Information)")
+    invite.add_argument("--ban", action="store_true",
+                        help="also ask for Ban Members (only for action_* = \"ban\")")
+    backup = sub.add_parser("backup", help="copy the bot's database consistently, even "
+                            "while the bot runs (the copy is created 0600)")
+    backup.add_argument("-c", "--config", default=DEFAULT_CONFIG)
+    backup.add_argument("dest", metavar="DEST", help="the copy's path, or an existing folder "
+                        "for a time-stamped copy")
+    backup.add_argument("--keep", type=_positive, default=None, metavar="N",
+                        help="with a folder DEST: keep only the N newest copies")
     sub.add_parser("demo", help="replay a scripted chat through every plugin (no tokens)")
     for command in plugin_cli:
         words = command.name.split()
@@ -80,6 +95,16 @@ def _parser(plugin_cli: Sequence[CliCommand] = ()) -> argparse.ArgumentParser:
             command.arguments(target)
         target.set_defaults(plugin_cli=command)
     return parser
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
+    return value
 
 
 def _fail(message: str) -> int:
@@ -120,6 +145,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             logging.basicConfig(level=logging.ERROR)
             return 1 if run(run_demo(sys.stdout)) else 0
+        if args.command == "discord-invite":
+            from .platforms.discord import invite
+
+            try:
+                sys.stdout.write(invite.describe(args.app_id, ban=args.ban))
+            except invite.InviteError as exc:
+                return _fail(str(exc))
+            return 0
+        if args.command == "backup":
+            return _backup(args.config, args.dest, args.keep)
         if args.command == "twitch-auth":
             from .platforms.twitch import auth
 
@@ -169,6 +204,22 @@ def _warnings(config: Config, path: str) -> list[str]:
                          f"`cmbot twitch-auth -c {path}` (on a server without a browser: "
                          f"`cmbot twitch-auth -c {path} --device`)")
     return found
+
+
+def _backup(path: str, dest: str, keep: int | None) -> int:
+    from .backup import BackupError, backup
+
+    database = _load(path).database_path
+    try:
+        made = backup(database, Path(dest), keep=keep)
+    except BackupError as exc:
+        return _fail(f"backup failed: {exc}")
+    print(f"✓ {database} copied to {made.path} ({made.bytes:,} bytes, readable by its "
+          f"owner only)")
+    if made.removed:
+        print(f"  removed {len(made.removed)} older cop{'y' if len(made.removed) == 1 else 'ies'}"
+              f" (--keep {keep})")
+    return 0
 
 
 def _plugins(path: str) -> int:
