@@ -22,6 +22,7 @@ from ...supervise import Backoff, supervise
 from ..base import Capability, InFlight
 from ..state import PlatformState
 from .interactions import FOLLOWUP_LIFETIME, DiscordInteractions, PendingInteraction
+from .invite import invite_url
 from .moderation import DiscordModeration
 from .roles import RoleMap
 from .slash import build_payload, payload_hash
@@ -34,13 +35,6 @@ log = logging.getLogger("cmbot.discord")
 # The bot never joins voice: no warnings about voice libraries at every start.
 discord.VoiceClient.warn_nacl = False
 discord.VoiceClient.warn_dave = False
-
-PERMISSIONS_NEEDED = discord.Permissions(
-    view_channel=True, send_messages=True, send_messages_in_threads=True,
-    read_message_history=True, embed_links=True, manage_messages=True,
-    moderate_members=True, ban_members=False, create_events=True, manage_events=True)
-"""What the invite URL asks for: post, read, delete messages, time out, scheduled events."""
-
 
 _FATAL_CLOSE = {4004: "Discord refused the bot token (close code 4004). Fix: reset the "
                       "token in the Developer Portal (Bot tab) and export it again",
@@ -65,12 +59,6 @@ def fatal_cause(exc: BaseException) -> str | None:
     if isinstance(exc, discord.ConnectionClosed) and exc.code in _FATAL_CLOSE:
         return _FATAL_CLOSE[exc.code]
     return None
-
-
-def invite_url(application_id: int | str) -> str:
-    """The bot invite URL with exactly the permissions the built-in plugins use."""
-    return (f"https://discord.com/oauth2/authorize?client_id={application_id}"
-            f"&scope=bot+applications.commands&permissions={PERMISSIONS_NEEDED.value}")
 
 
 MAX_FILE_BYTES = 8 * 1024 * 1024  # what every server accepts
