@@ -42,7 +42,7 @@ class Directory:
         overrides = self.config.channel_overrides
         values.update(overrides.get(channel.platform.value, {}).get(plugin, {}))
         for ref, per_plugin in overrides.items():
-            if ":" in ref and channel.matches(ref):
+            if ":" in ref and any(channel.matches(b) for b in self.bind(ref)):
                 values.update(per_plugin.get(plugin, {}))
         self._settings[key] = values
         return values
@@ -50,7 +50,7 @@ class Directory:
     def community_of(self, channel: Channel) -> Community | None:
         key = channel.key
         if key not in self._communities:
-            self._communities[key] = self.config.community_of(channel)
+            self._communities[key] = self.config.community_of(channel, self.bind)
         return self._communities[key]
 
     def scope_of(self, channel: Channel) -> str:
@@ -60,6 +60,15 @@ class Directory:
     def timezone_of(self, channel: Channel) -> str:
         community = self.community_of(channel)
         return community.timezone if community else str(self.config.bot["timezone"])
+
+    def bind(self, ref: str) -> list[str]:
+        """A config reference as the references it means on its connected platform
+        (:meth:`PlatformAdapter.bind`): a bare Discord name only in configured servers."""
+        try:
+            adapter = self.adapters.get(Platform(ref.partition(":")[0]))
+        except ValueError:
+            return [ref]
+        return adapter.bind(ref) if adapter is not None else [ref]
 
     def resolve_channel(self, ref: str) -> Channel | None:
         """A config reference (``discord:mod-log``) as a Channel, via its adapter."""

@@ -173,3 +173,19 @@ def test_a_community_can_take_every_discord_channel_but_only_post_to_named_ones(
                     'mod_channels = ["discord:*"]\n')
     with pytest.raises(ConfigError, match="names every channel"):
         load_config(path)
+
+
+@pytest.mark.parametrize("ref, valid", [
+    ("discord:1000/general", True), ("discord:1000/*", True), ("discord:general", True),
+    ("discord:guild/general", False), ("discord:1000/", False), ("twitch:1000/general", False),
+    ("discord:1/2/3", False)])
+def test_a_discord_ref_may_name_its_server(tmp_path, ref, valid):
+    from cmbot.config import ConfigError, load_config
+
+    path = tmp_path / "bot.toml"
+    path.write_text(f'[communities.main]\nchannels = ["{ref}"]\n')
+    if valid:
+        load_config(path)
+    else:
+        with pytest.raises(ConfigError, match="SERVER_ID/general"):
+            load_config(path)

@@ -28,6 +28,13 @@ EVERYONE_PERMS = (1 << 10) | (1 << 11) | (1 << 16) | (1 << 31)  # view, send, hi
 MOD_PERMS = (1 << 13) | (1 << 40)  # manage messages, moderate members
 CHANNELS = {"general": 2001, "mod-log": 2002, "announcements": 2003}
 MOD_ROLE = 3001
+OTHER_GUILD = 5000
+"""A second server, owned by someone else: its own #general, and a channel named like the
+first server's #general id."""
+OTHER_CHANNELS = {"general": 6001, str(CHANNELS["general"]): 6002, "mod-log": 6003}
+OTHER_OWNER = 66
+GUILDS = {GUILD_ID: ("Fake Guild", 1, CHANNELS),
+          OTHER_GUILD: ("Other Guild", OTHER_OWNER, OTHER_CHANNELS)}
 
 
 @dataclass
@@ -50,7 +57,8 @@ def _now() -> str:
 
 
 class FakeDiscord(LocalServer):
-    """Discord's side of the wire for one guild with three text channels."""
+    """Discord's side of the wire for one guild with three text channels (and a second
+    guild the bot is in when ``in_other_guild`` is set, or joins with :meth:`join_other`)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -69,6 +77,7 @@ class FakeDiscord(LocalServer):
         self.session = "sess-1"
         self.refuse_intents = False
         self.uploads: dict[str, bytes] = {}  # close with 4014, as Discord does without the intent
+        self.in_other_guild = False
 
     # --- server ----------------------------------------------------------------------
 
@@ -114,6 +123,8 @@ class FakeDiscord(LocalServer):
                 self.seq = 0
                 await self.dispatch("READY", self._ready())
                 await self.dispatch("GUILD_CREATE", self._guild())
+                if self.in_other_guild:
+                    await self.dispatch("GUILD_CREATE", self._guild(OTHER_GUILD))
                 self.connected.set()
             elif op == 6:
                 self.resumes += 1
@@ -135,30 +146,37 @@ class FakeDiscord(LocalServer):
         await self.ws.send_str(json.dumps({"op": 7, "d": None, "s": None, "t": None}))
         await asyncio.wait_for(self.connected.wait(), 10)
 
+    async def join_other(self) -> None:
+        """Someone invites the bot to the second server while it runs."""
+        self.in_other_guild = True
+        await self.dispatch("GUILD_CREATE", self._guild(OTHER_GUILD))
+
     def _ready(self) -> dict[str, Any]:
+        guilds = [GUILD_ID, OTHER_GUILD] if self.in_other_guild else [GUILD_ID]
         return {"v": 10, "user": _user(BOT_ID, "cmbot", bot=True),
-                "guilds": [{"id": str(GUILD_ID), "unavailable": True}],
+                "guilds": [{"id": str(g), "unavailable": True} for g in guilds],
                 "session_id": self.session, "session_type": "normal",
                 "resume_gateway_url": f"ws://127.0.0.1:{self.port}/gateway",
                 "application": {"id": str(APP_ID), "flags": 0}, "private_channels": [],
                 "relationships": [], "presences": [], "geo_ordered_rtc_regions": [],
                 "shard": [0, 1]}
 
-    def _guild(self) -> dict[str, Any]:
+    def _guild(self, gid: int = GUILD_ID) -> dict[str, Any]:
+        name, owner, channels = GUILDS[gid]
         return {
-            "id": str(GUILD_ID), "name": "Fake Guild", "owner_id": "1", "icon": None,
+            "id": str(gid), "name": name, "owner_id": str(owner), "icon": None,
             "roles": [
-                {"id": str(GUILD_ID), "name": "@everyone", "permissions": str(EVERYONE_PERMS),
+                {"id": str(gid), "name": "@everyone", "permissions": str(EVERYONE_PERMS),
                  "position": 0, "color": 0, "hoist": False, "managed": False,
                  "mentionable": False, "flags": 0},
                 {"id": str(MOD_ROLE), "name": "Mods", "permissions": str(MOD_PERMS),
                  "position": 1, "color": 0, "hoist": False, "managed": False,
                  "mentionable": False, "flags": 0},
             ],
-            "channels": [{"id": str(cid), "type": 0, "name": name, "position": i,
-                          "permission_overwrites": [], "guild_id": str(GUILD_ID),
+            "channels": [{"id": str(cid), "type": 0, "name": cname, "position": i,
+                          "permission_overwrites": [], "guild_id": str(gid),
                           "nsfw": False, "parent_id": None}
-                         for i, (name, cid) in enumerate(CHANNELS.items())],
+                         for i, (cname, cid) in enumerate(channels.items())],
             "members": [], "member_count": 3, "large": False, "unavailable": False,
             "features": [], "emojis": [], "stickers": [], "voice_states": [],
             "presences": [], "threads": [], "stage_instances": [],
@@ -176,13 +194,13 @@ class FakeDiscord(LocalServer):
                 "nick": None, "premium_since": None, "pending": False}
 
     async def say(self, channel: str, uid: int, name: str, content: str, *,
-                  mod: bool = False) -> str:
+                  mod: bool = False, guild: int = GUILD_ID) -> str:
         """A user posts in a channel (MESSAGE_CREATE); returns the message id."""
         member = self.member(uid, name, mod=mod)
         user = member.pop("user")
         mid = str(next(self.ids))
         await self.dispatch("MESSAGE_CREATE", {
-            "id": mid, "channel_id": str(CHANNELS[channel]), "guild_id": str(GUILD_ID),
+            "id": mid, "channel_id": str(GUILDS[guild][2][channel]), "guild_id": str(guild),
             "author": user, "member": member, "content": content, "timestamp": _now(),
             "edited_timestamp": None, "tts": False, "mention_everyone": False,
             "mentions": [], "mention_roles": [], "attachments": [], "embeds": [],
@@ -201,21 +219,23 @@ class FakeDiscord(LocalServer):
             "pinned": False, "type": 0, "flags": 0, "components": []})
 
     async def interact(self, channel: str, uid: int, name: str, data: dict[str, Any], *,
-                       kind: int = 2, mod: bool = False, message: dict | None = None) -> str:
+                       kind: int = 2, mod: bool = False, message: dict | None = None,
+                       guild: int = GUILD_ID) -> str:
         """A user runs a slash command (kind 2), presses a button (3) or types in an
         autocompleted option (4); returns the interaction id."""
         iid = str(next(self.ids))
         member = self.member(uid, name, mod=mod)
         perms = EVERYONE_PERMS | (MOD_PERMS if mod else 0)
         member["permissions"] = str(perms)
+        cid = str(GUILDS[guild][2][channel])
         payload: dict[str, Any] = {
             "id": iid, "application_id": str(APP_ID), "type": kind, "token": f"tok{iid}",
-            "version": 1, "guild_id": str(GUILD_ID), "channel_id": str(CHANNELS[channel]),
-            "channel": {"id": str(CHANNELS[channel]), "type": 0, "name": channel,
-                        "guild_id": str(GUILD_ID), "permissions": str(perms)},
+            "version": 1, "guild_id": str(guild), "channel_id": cid,
+            "channel": {"id": cid, "type": 0, "name": channel,
+                        "guild_id": str(guild), "permissions": str(perms)},
             "member": member, "data": data, "locale": "en-US", "guild_locale": "en-US",
             "app_permissions": str(EVERYONE_PERMS | MOD_PERMS), "entitlements": [],
-            "authorizing_integration_owners": {"0": str(GUILD_ID)}, "context": 0,
+            "authorizing_integration_owners": {"0": str(guild)}, "context": 0,
             "attachment_size_limit": 8388608}
         if message is not None:
             payload["message"] = {k: v for k, v in message.items() if k not in _RECORD_ONLY}
@@ -342,8 +362,8 @@ class FakeDiscord(LocalServer):
 
     # --- queries for tests -----------------------------------------------------------
 
-    def channel_texts(self, channel: str) -> list[str]:
-        cid = str(CHANNELS[channel])
+    def channel_texts(self, channel: str, guild: int = GUILD_ID) -> list[str]:
+        cid = str(GUILDS[guild][2][channel])
         return [m["content"] for m in self.messages
                 if m.get("channel_id") == cid and not m.get("webhook")]
 

@@ -98,6 +98,7 @@ class DiscordAdapter(DiscordInteractions, DiscordModeration):
         self.message_content = bool(section.get("message_content", True))
         self.sync_commands = bool(section.get("sync_commands", True))
         self.guild_ids = {int(g) for g in section.get("guild_ids", []) if str(g).isdigit()}
+        self.homes: frozenset[int] | None = None
         self.ready_timeout = ready_timeout
         self.guild_ready_timeout = guild_ready_timeout
         self.client: _Client | None = None
@@ -191,9 +192,44 @@ class DiscordAdapter(DiscordInteractions, DiscordModeration):
         assert self.client is not None and self.client.user is not None
         me = self.client.user
         self.bot_user = User(Platform.DISCORD, str(me.id), me.name, me.display_name, is_bot=True)
+        if self.homes is None:  # fixed at the first connection: a server the bot joins
+            self._bind_homes()  # later never takes over the channels named by name
         if self.sync_commands:
             await self._sync_commands()
         self._ready.set()
+
+    def _bind_homes(self) -> None:
+        """Decide which servers bare channel names mean; report config references that
+        name no channel for it, with the fix."""
+        assert self.client is not None and self.bot is not None
+        guilds = self.client.guilds
+        if self.guild_ids:
+            self.homes = frozenset(self.guild_ids)
+        else:
+            self.homes = frozenset(g.id for g in guilds) if len(guilds) == 1 else frozenset()
+        config = self.bot.config
+        places = [(f"communities.{c.name}", ref) for c in config.communities
+                  for ref in (*c.channels, *c.mod_channels, *c.announce_channels)]
+        places += [(f'channels."{ref}"', ref) for ref in config.channel_overrides]
+        servers = ", ".join(f"{g.name} ({g.id})" for g in guilds)
+        example = guilds[0].id if guilds else "SERVER_ID"
+        for where, ref in places:
+            if not ref.startswith("discord:") or self.bind(ref):
+                continue
+            rest = ref.partition(":")[2].lstrip("#")
+            if "/" in rest or rest.isdigit():
+                fix = ("it is in a server not listed in [discord] guild_ids. Fix: add the "
+                       "server's id to guild_ids")
+            elif not guilds:
+                fix = ("the bot is in no server yet. Fix: invite it and restart, or set "
+                       "[discord] guild_ids")
+            else:
+                what = "takes every channel" if rest == "*" else "names a channel by name only"
+                fix = (f"it {what}, and the bot is in {len(guilds)} servers ({servers}) with "
+                       f"no [discord] guild_ids to say which one, so another server's "
+                       f"channels could join the community. Fix: set guild_ids = "
+                       f"[\"{example}\"] or write \"discord:{example}/{rest}\"")
+            self._report(f"bind:{where}:{ref}", f"[{where}] {ref!r} is not used: {fix}")
 
     async def _sync_commands(self) -> None:
         """Publish slash commands only when their definitions changed (Discord caps
@@ -293,15 +329,17 @@ class DiscordAdapter(DiscordInteractions, DiscordModeration):
         return self.client.get_partial_messageable(int(channel.id))
 
     def channel(self, ref: str) -> Channel | None:
-        """``general`` or ``1234``: a text channel of a served server (ids are exact;
-        a name matches the first server that has it)."""
+        """``general``, ``GUILD_ID/general`` or ``1234``: a text channel of a served server
+        (a bare name only in a home server, see :meth:`bind`)."""
         if self.client is None:
             return None
-        wanted = ref.lstrip("#").lower()
-        for guild in self.client.guilds:
-            if not self._serves(guild):
-                continue
-            for found in guild.text_channels:
-                if str(found.id) == wanted or found.name.lower() == wanted:
-                    return self._channel(found)
+        for bound in self.bind(f"discord:{ref}"):
+            wanted = bound.partition(":")[2].lstrip("#").lower()
+            guild_id, _, wanted = wanted.rpartition("/")
+            for guild in self.client.guilds:
+                if not self._serves(guild) or (guild_id and str(guild.id) != guild_id):
+                    continue
+                for found in guild.text_channels:
+                    if str(found.id) == wanted or (guild_id and found.name.lower() == wanted):
+                        return self._channel(found)
         return None

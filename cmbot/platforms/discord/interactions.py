@@ -109,7 +109,8 @@ class DiscordInteractions(DiscordShared):
 
     def _interaction_message(self, interaction: discord.Interaction, text: str) -> Message:
         return Message(f"i{interaction.id}", Platform.DISCORD,
-                       self._channel(interaction.channel, interaction.channel_id),
+                       self._channel(interaction.channel, interaction.channel_id,
+                             interaction.guild_id),
                        self._user(interaction.user, interaction.permissions), text,
                        interaction.created_at, interactive=True)
 
@@ -199,7 +200,8 @@ class DiscordInteractions(DiscordShared):
             if command and focused else None
         values: list[str] = []
         if arg is not None and arg.autocomplete and focused is not None:
-            channel = self._channel(interaction.channel, interaction.channel_id)
+            channel = self._channel(interaction.channel, interaction.channel_id,
+                             interaction.guild_id)
             values = await self.bot.autocomplete(channel, arg.autocomplete, focused[2])
         numeric = arg is not None and arg.type in ("int", "float")
         choices: list[discord.app_commands.Choice[Any]] = []

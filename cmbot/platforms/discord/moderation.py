@@ -8,7 +8,7 @@ from typing import Any
 
 import discord
 
-from ...model import Channel, Message, User
+from ...model import Channel, Message, Platform, User
 from .shared import DiscordShared
 
 MAX_TIMEOUT = 28 * 86400  # Discord's limit for member timeouts
@@ -16,6 +16,18 @@ MAX_TIMEOUT = 28 * 86400  # Discord's limit for member timeouts
 
 class DiscordModeration(DiscordShared):
     """The moderation half of the adapter's contract."""
+
+    def order_problem(self, order: Message, action: str, target: Channel) -> str:
+        """A moderator of one server never acts in another (a community may span several
+        servers, or another server's owner may try a flag id of this one)."""
+        if order.channel.platform is not Platform.DISCORD or \
+                target.platform is not Platform.DISCORD:
+            return ""
+        ordered, acting = self._guild_of(order.channel), self._guild_of(target)
+        if ordered is None or acting is None or ordered.id != acting.id:
+            return (f"ordered from another Discord server: {action} is only done in the "
+                    f"server it was ordered from")
+        return ""
 
     async def delete(self, message: Message) -> bool:
         if self.client is None or not message.id.isdigit():

@@ -27,16 +27,37 @@ class DiscordShared(PlatformAdapter):
     state: PlatformState | None
     roles: RoleMap
     guild_ids: set[int]
+    homes: frozenset[int] | None
+    """The servers a bare channel name means: ``guild_ids``, else the one server the bot
+    was in when it connected (none if it was in several); None until connected."""
     _reported: set[str]
 
     def _serves(self, guild: discord.Guild | None) -> bool:
         return guild is not None and (not self.guild_ids or guild.id in self.guild_ids)
 
     @staticmethod
-    def _channel(channel: Any, channel_id: int | None = None) -> Channel:
+    def _channel(channel: Any, channel_id: int | None = None,
+                 guild_id: int | None = None) -> Channel:
         cid = getattr(channel, "id", None) or channel_id
         name = getattr(channel, "name", None) or str(cid)
-        return Channel(Platform.DISCORD, str(cid), name)
+        guild = getattr(getattr(channel, "guild", None), "id", None) or guild_id
+        return Channel(Platform.DISCORD, str(cid), name, str(guild) if guild else "")
+
+    def bind(self, ref: str) -> list[str]:
+        """``discord:general`` means #general of each home server (none before connecting,
+        or when the bot is in several servers and no ``guild_ids`` say which);
+        ``discord:GUILD_ID/general`` only a served server's; a channel id itself."""
+        rest = ref.partition(":")[2].lstrip("#")
+        guild, bound, _ = rest.partition("/")
+        if bound:
+            served = guild.isdigit() and (not self.guild_ids or int(guild) in self.guild_ids)
+            return [ref] if served else []
+        if rest.isdigit():  # ids are unique across servers: no other server has it
+            found = self.client.get_channel(int(rest)) if self.client is not None else None
+            if found is not None and not self._serves(getattr(found, "guild", None)):
+                return []
+            return [ref]
+        return [f"discord:{home}/{rest}" for home in sorted(self.homes or ())]
 
     def _user(self, member: discord.abc.User,
               permissions: discord.Permissions | None = None) -> User:
@@ -44,10 +65,15 @@ class DiscordShared(PlatformAdapter):
                     self.roles.role_of(member, permissions), is_bot=member.bot)
 
     def _guild_of(self, channel: Channel) -> discord.Guild | None:
+        """The server the channel is in (actions against members go to it, no other)."""
         if self.client is None or not channel.id.isdigit():
             return None
-        found = self.client.get_channel(int(channel.id))
-        return getattr(found, "guild", None)
+        found = getattr(self.client.get_channel(int(channel.id)), "guild", None)
+        if found is None and channel.guild.isdigit():
+            found = self.client.get_guild(int(channel.guild))
+        if found is None or (channel.guild and str(found.id) != channel.guild):
+            return None  # a channel said to be in one server but found in another
+        return found if isinstance(found, discord.Guild) else None
 
     def _report(self, key: str, text: str) -> None:
         """Log a problem the server admin must fix once, not on every message."""
