@@ -73,6 +73,10 @@ class User:
     display_name: str = ""
     role: Role = Role.EVERYONE
     is_bot: bool = False
+    moderates: frozenset[str] | None = field(default=None, compare=False)
+    """The moderation actions ("delete", "timeout", "ban") the platform itself lets this
+    user take (on Discord: their server-wide permissions); None where the platform does not
+    say (the role decides). An action a command orders is refused when it is missing."""
     key: str = field(init=False, repr=False, compare=False)
     """``platform:id``, the one canonical identity string used for storage."""
 

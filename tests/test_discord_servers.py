@@ -84,10 +84,10 @@ async def start(tmp_path: Path, fake: FakeDiscord):
 
 
 async def said(fake: FakeDiscord, channel: str, text: str, *, uid: int, name: str,
-               mod: bool = False, guild: int = GUILD_ID) -> str:
+               mod: bool = False, guild: int = GUILD_ID, roles: tuple[int, ...] = ()) -> str:
     """Say ``text`` and return the bot's next message in that channel."""
     before = len(fake.channel_texts(channel, guild))
-    await fake.say(channel, uid, name, text, mod=mod, guild=guild)
+    await fake.say(channel, uid, name, text, mod=mod, guild=guild, roles=roles)
     texts = await fake.wait_for(lambda: fake.channel_texts(channel, guild)[before:])
     return str(texts[0])
 

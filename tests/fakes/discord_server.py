@@ -28,6 +28,9 @@ EVERYONE_PERMS = (1 << 10) | (1 << 11) | (1 << 16) | (1 << 31)  # view, send, hi
 MOD_PERMS = (1 << 13) | (1 << 40)  # manage messages, moderate members
 CHANNELS = {"general": 2001, "mod-log": 2002, "announcements": 2003}
 MOD_ROLE = 3001
+HELPER_ROLE = 3002  # no permissions: a bot config may still call it a moderator role
+CHANNEL_MOD = 13
+"""A member given Manage Messages and Timeout Members in #general only (an overwrite)."""
 OTHER_GUILD = 5000
 """A second server, owned by someone else: its own #general, and a channel named like the
 first server's #general id."""
@@ -172,9 +175,15 @@ class FakeDiscord(LocalServer):
                 {"id": str(MOD_ROLE), "name": "Mods", "permissions": str(MOD_PERMS),
                  "position": 1, "color": 0, "hoist": False, "managed": False,
                  "mentionable": False, "flags": 0},
+                {"id": str(HELPER_ROLE), "name": "Helpers", "permissions": "0",
+                 "position": 2, "color": 0, "hoist": False, "managed": False,
+                 "mentionable": False, "flags": 0},
             ],
             "channels": [{"id": str(cid), "type": 0, "name": cname, "position": i,
-                          "permission_overwrites": [], "guild_id": str(gid),
+                          "permission_overwrites": [
+                              {"id": str(CHANNEL_MOD), "type": 1, "allow": str(MOD_PERMS),
+                               "deny": "0"}] if cname == "general" else [],
+                          "guild_id": str(gid),
                           "nsfw": False, "parent_id": None}
                          for i, (cname, cid) in enumerate(channels.items())],
             "members": [], "member_count": 3, "large": False, "unavailable": False,
@@ -188,15 +197,17 @@ class FakeDiscord(LocalServer):
         }
 
     @staticmethod
-    def member(uid: int, name: str, *, mod: bool = False) -> dict[str, Any]:
-        return {"user": _user(uid, name), "roles": [str(MOD_ROLE)] if mod else [],
+    def member(uid: int, name: str, *, mod: bool = False,
+               roles: tuple[int, ...] = ()) -> dict[str, Any]:
+        roles = (MOD_ROLE, *roles) if mod else roles
+        return {"user": _user(uid, name), "roles": [str(r) for r in roles],
                 "joined_at": _now(), "deaf": False, "mute": False, "flags": 0,
                 "nick": None, "premium_since": None, "pending": False}
 
     async def say(self, channel: str, uid: int, name: str, content: str, *,
-                  mod: bool = False, guild: int = GUILD_ID) -> str:
+                  mod: bool = False, guild: int = GUILD_ID, roles: tuple[int, ...] = ()) -> str:
         """A user posts in a channel (MESSAGE_CREATE); returns the message id."""
-        member = self.member(uid, name, mod=mod)
+        member = self.member(uid, name, mod=mod, roles=roles)
         user = member.pop("user")
         mid = str(next(self.ids))
         await self.dispatch("MESSAGE_CREATE", {
@@ -220,12 +231,14 @@ class FakeDiscord(LocalServer):
 
     async def interact(self, channel: str, uid: int, name: str, data: dict[str, Any], *,
                        kind: int = 2, mod: bool = False, message: dict | None = None,
-                       guild: int = GUILD_ID) -> str:
+                       guild: int = GUILD_ID, roles: tuple[int, ...] = (),
+                       channel_perms: int = 0) -> str:
         """A user runs a slash command (kind 2), presses a button (3) or types in an
-        autocompleted option (4); returns the interaction id."""
+        autocompleted option (4); returns the interaction id. ``channel_perms``: what the
+        user may do in this channel on top of their roles (an overwrite)."""
         iid = str(next(self.ids))
-        member = self.member(uid, name, mod=mod)
-        perms = EVERYONE_PERMS | (MOD_PERMS if mod else 0)
+        member = self.member(uid, name, mod=mod, roles=roles)
+        perms = EVERYONE_PERMS | (MOD_PERMS if mod else 0) | channel_perms
         member["permissions"] = str(perms)
         cid = str(GUILDS[guild][2][channel])
         payload: dict[str, Any] = {

@@ -272,13 +272,9 @@ class DiscordAdapter(DiscordInteractions, DiscordModeration):
         self._seen.move_to_end(message.id)
         if len(self._seen) > SEEN_MESSAGES:
             self._seen.popitem(last=False)
-        permissions = None
-        if isinstance(message.author, discord.Member) and hasattr(message.channel,
-                                                                   "permissions_for"):
-            permissions = message.channel.permissions_for(message.author)
         reply_to = message.reference.message_id if message.reference else None
         core = Message(str(message.id), Platform.DISCORD, self._channel(message.channel),
-                       self._user(message.author, permissions), message.content,
+                       self._user(message.author), message.content,
                        message.created_at, reply_to=str(reply_to) if reply_to else None)
         if edited:
             await self.bot.handle_edit(core)

@@ -111,7 +111,7 @@ class DiscordInteractions(DiscordShared):
         return Message(f"i{interaction.id}", Platform.DISCORD,
                        self._channel(interaction.channel, interaction.channel_id,
                              interaction.guild_id),
-                       self._user(interaction.user, interaction.permissions), text,
+                       self._user(interaction.user), text,
                        interaction.created_at, interactive=True)
 
     async def _slash(self, interaction: discord.Interaction) -> None:

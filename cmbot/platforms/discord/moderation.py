@@ -9,6 +9,7 @@ from typing import Any
 import discord
 
 from ...model import Channel, Message, Platform, User
+from .roles import ACTION_PERMISSIONS
 from .shared import DiscordShared
 
 MAX_TIMEOUT = 28 * 86400  # Discord's limit for member timeouts
@@ -27,6 +28,10 @@ class DiscordModeration(DiscordShared):
         if ordered is None or acting is None or ordered.id != acting.id:
             return (f"ordered from another Discord server: {action} is only done in the "
                     f"server it was ordered from")
+        allowed = order.author.moderates
+        if action in ACTION_PERMISSIONS and allowed is not None and action not in allowed:
+            return (f"{order.author.shown_name} lacks the {ACTION_PERMISSIONS[action][1]} "
+                    f"permission in this server")
         return ""
 
     async def delete(self, message: Message) -> bool:

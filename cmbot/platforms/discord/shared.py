@@ -10,11 +10,11 @@ import discord
 
 from ...model import Channel, Platform, User
 from ..base import PlatformAdapter
+from .roles import RoleMap, moderates
 
 if TYPE_CHECKING:
     from ..base import Inbound
     from ..state import PlatformState
-    from .roles import RoleMap
 
 log = logging.getLogger("cmbot.discord")
 
@@ -59,10 +59,10 @@ class DiscordShared(PlatformAdapter):
             return [ref]
         return [f"discord:{home}/{rest}" for home in sorted(self.homes or ())]
 
-    def _user(self, member: discord.abc.User,
-              permissions: discord.Permissions | None = None) -> User:
+    def _user(self, member: discord.abc.User) -> User:
         return User(Platform.DISCORD, str(member.id), member.name, member.display_name,
-                    self.roles.role_of(member, permissions), is_bot=member.bot)
+                    self.roles.role_of(member), is_bot=member.bot,
+                    moderates=moderates(member))
 
     def _guild_of(self, channel: Channel) -> discord.Guild | None:
         """The server the channel is in (actions against members go to it, no other)."""
