@@ -81,6 +81,8 @@ class FakeDiscord(LocalServer):
         self.refuse_intents = False
         self.uploads: dict[str, bytes] = {}  # close with 4014, as Discord does without the intent
         self.in_other_guild = False
+        self.command_error: tuple[int, int, str] | None = None  # status, code, message
+        self.unrouted: set[str] = set()  # path parts answered as a route Discord lacks
 
     # --- server ----------------------------------------------------------------------
 
@@ -309,6 +311,8 @@ class FakeDiscord(LocalServer):
         self.calls.append(call)
         parts = path.strip("/").split("/")
         method = request.method
+        if self.unrouted & set(parts):
+            return _json({"message": "404: Not Found", "code": 0}, 404)
         if path == "/users/@me":
             return _json(_user(BOT_ID, "cmbot", bot=True))
         if path == "/oauth2/applications/@me":
@@ -325,6 +329,10 @@ class FakeDiscord(LocalServer):
                 return _json(self._message(parts[1], body or {}))
             if method == "DELETE":
                 return web.Response(status=204)
+        if parts[0] == "applications" and parts[-1] == "commands" and method == "PUT" \
+                and self.command_error is not None:
+            status, code, message = self.command_error
+            return _json({"message": message, "code": code}, status)
         if parts[0] == "applications" and parts[-1] == "commands" and method == "PUT":
             self.commands = list(body)
             return _json([{**c, "id": str(next(self.ids)), "application_id": str(APP_ID),
@@ -365,6 +373,9 @@ class FakeDiscord(LocalServer):
                     self.events[eid] = {**body, "id": eid, "guild_id": str(GUILD_ID),
                                         "status": 1, "creator_id": str(BOT_ID)}
                     return _json(self.events[eid])
+                if parts[3] not in self.events:
+                    return _json({"message": "Unknown Guild Scheduled Event",
+                                  "code": 10070}, 404)
                 if method == "PATCH":
                     self.events[parts[3]].update(body)
                     return _json(self.events[parts[3]])

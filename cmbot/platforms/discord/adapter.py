@@ -23,6 +23,7 @@ from ..state import PlatformState
 from .interactions import FOLLOWUP_LIFETIME, DiscordInteractions, PendingInteraction
 from .moderation import DiscordModeration
 from .roles import RoleMap
+from .shared import MISSING_ACCESS
 from .slash import build_payload, payload_hash
 
 if TYPE_CHECKING:
@@ -247,9 +248,17 @@ class DiscordAdapter(DiscordInteractions, DiscordModeration):
         try:
             await self.client.http.bulk_upsert_global_commands(app_id, payload)
         except discord.HTTPException as exc:
-            log.error("publishing %d slash commands failed (%s %s). Fix: invite the bot "
-                      "with the applications.commands scope: %s", len(payload), exc.status,
-                      exc.text, invite_url(app_id))
+            if exc.status == 403 or exc.code == MISSING_ACCESS:
+                fix = (f"invite the bot with the applications.commands scope: "
+                       f"{invite_url(app_id)}")
+            elif exc.status == 400:
+                fix = ("Discord rejected a command definition (a name, description or "
+                       "option a plugin gave): the error above names it; fix that plugin's "
+                       "command")
+            else:
+                fix = "none needed here; they are published again at the next start"
+            log.error("publishing %d slash commands failed (%s, code %s: %s). Fix: %s",
+                      len(payload), exc.status, exc.code, exc.text, fix)
             return
         await self.state.set(key, digest)
         self.commands_synced += 1

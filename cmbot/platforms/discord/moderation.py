@@ -10,7 +10,7 @@ import discord
 
 from ...model import Channel, Message, Platform, User
 from .roles import ACTION_PERMISSIONS
-from .shared import DiscordShared
+from .shared import UNKNOWN_EVENT, DiscordShared, log
 
 MAX_TIMEOUT = 28 * 86400  # Discord's limit for member timeouts
 
@@ -88,10 +88,17 @@ class DiscordModeration(DiscordShared):
             "entity_metadata": {"location": (location or "online")[:100]},
         }
         http = self.client.http
+        data: Any = None
         try:
             if native_id:
-                data = await http.edit_scheduled_event(guild.id, int(native_id), **payload)
-            else:
+                try:
+                    data = await http.edit_scheduled_event(guild.id, int(native_id), **payload)
+                except discord.NotFound as exc:
+                    if exc.code != UNKNOWN_EVENT:
+                        raise
+                    log.info("scheduled event %s was deleted in Discord; creating it again",
+                             native_id)
+            if data is None:
                 data = await http.create_guild_scheduled_event(guild.id, **payload)
         except discord.HTTPException as exc:
             self._http_problem(exc, channel, "manage scheduled events")

@@ -18,6 +18,15 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("cmbot.discord")
 
+UNKNOWN_CHANNEL, UNKNOWN_GUILD, UNKNOWN_MEMBER, UNKNOWN_MESSAGE = 10003, 10004, 10007, 10008
+UNKNOWN_USER, UNKNOWN_EVENT = 10013, 10070
+MISSING_ACCESS, MISSING_PERMISSIONS = 50001, 50013
+_GONE = {UNKNOWN_MEMBER: "that member is no longer in the server",
+         UNKNOWN_USER: "that user no longer exists",
+         UNKNOWN_MESSAGE: "that message is already gone",
+         UNKNOWN_EVENT: "that scheduled event was deleted in Discord"}
+"""Discord error codes of a 404 that name something gone which the config does not name."""
+
 
 class DiscordShared(PlatformAdapter):
     """The adapter's state and helpers; :class:`DiscordAdapter` sets the attributes."""
@@ -88,10 +97,18 @@ class DiscordShared(PlatformAdapter):
                          f"missing permissions. Fix: give the bot's role View Channel, Send "
                          f"Messages, Manage Messages and Timeout Members there "
                          f"({exc.text})")
-        elif isinstance(exc, discord.NotFound):
+        elif isinstance(exc, discord.NotFound) and exc.code == UNKNOWN_CHANNEL:
             self._report(f"404:{doing}:{channel.id}",
                          f"Discord could not {doing} in #{channel.name} ({channel.id}): it "
                          f"no longer exists. Fix: remove it from the config ({exc.text})")
-        else:
-            log.warning("Discord error while trying to %s in #%s: %s %s", doing,
-                        channel.name, exc.status, exc.text)
+        elif isinstance(exc, discord.NotFound) and exc.code == UNKNOWN_GUILD:
+            self._report(f"404:{doing}:guild:{channel.guild}",
+                         f"Discord could not {doing} in #{channel.name} ({channel.id}): the "
+                         f"bot is no longer in its server. Fix: invite the bot again, or "
+                         f"remove that server's channels from the config ({exc.text})")
+        elif isinstance(exc, discord.NotFound) and exc.code in _GONE:
+            log.warning("Discord could not %s in #%s: %s", doing, channel.name,
+                        _GONE[exc.code])
+        else:  # another 404 (a route Discord does not have) is not about the config
+            log.warning("Discord error while trying to %s in #%s: %s (code %s) %s", doing,
+                        channel.name, exc.status, exc.code, exc.text)
