@@ -88,3 +88,39 @@ async def test_a_404_is_only_called_a_missing_channel_when_discord_says_so(start
     gone = [m for m in logged(caplog) if "no longer exists" in m]
     assert len(gone) == 1 and "remove it from the config" in gone[0]
     await asyncio.sleep(0)
+
+
+async def test_an_interaction_without_a_channel_object_runs_in_its_channel(start, fake,
+                                                                          caplog):
+    await start(BY_NAME)
+    await fake.say("general", MOD["uid"], MOD["name"],
+                   "!faq add discord Join us at discord.gg/fake", mod=True)
+    await fake.wait_for(lambda: fake.channel_texts("general"))
+    with caplog.at_level(logging.WARNING):
+        iid = await fake.interact("general", **MOD, channel_object=False,
+                                  data=slash("faq", "ask", key="discord"))
+        answer = (await fake.wait_for(lambda: replies_to(fake, iid)))[0]
+        assert answer["content"] == "Join us at discord.gg/fake", "the community's entry"
+        iid = await fake.interact("general", **MOD, channel_object=False, data=slash(
+            "poll", "start", question_and_options='"Best map?" Dust Mirage'))
+        await fake.wait_for(lambda: replies_to(fake, iid))
+        poll = await fake.wait_for(lambda: [m for m in fake.messages if m.get("components")
+                                            and "Best map?" in m["content"]])
+    assert poll[0]["channel_id"] == str(CHANNELS["general"])
+    assert not [r for r in caplog.records if "None" in r.getMessage()]
+    assert not [c for c in fake.calls if "None" in c.path]
+
+
+async def test_an_interaction_with_no_channel_at_all_is_answered_through_it_only(start, fake,
+                                                                                caplog):
+    await start(BY_NAME)
+    with caplog.at_level(logging.WARNING):
+        iid = await fake.interact("general", **MOD, channel_object=False, channel_id=False,
+                                  data=slash("poll", "start",
+                                             question_and_options='"Best map?" Dust Mirage'))
+        reply = (await fake.wait_for(lambda: replies_to(fake, iid)))[0]
+        await asyncio.sleep(0.2)
+    assert "did not say which channel" in reply["content"] and reply["flags"] & 64
+    assert not [m for m in fake.messages if m.get("components")], "no poll was started"
+    assert not [r for r in caplog.records if "None" in r.getMessage()]
+    assert not [c for c in fake.calls if "None" in c.path]

@@ -234,10 +234,12 @@ class FakeDiscord(LocalServer):
     async def interact(self, channel: str, uid: int, name: str, data: dict[str, Any], *,
                        kind: int = 2, mod: bool = False, message: dict | None = None,
                        guild: int = GUILD_ID, roles: tuple[int, ...] = (),
-                       channel_perms: int = 0) -> str:
+                       channel_perms: int = 0, channel_object: bool = True,
+                       channel_id: bool = True) -> str:
         """A user runs a slash command (kind 2), presses a button (3) or types in an
         autocompleted option (4); returns the interaction id. ``channel_perms``: what the
-        user may do in this channel on top of their roles (an overwrite)."""
+        user may do in this channel on top of their roles (an overwrite); without
+        ``channel_object`` (and ``channel_id``) the payload leaves the channel out."""
         iid = str(next(self.ids))
         member = self.member(uid, name, mod=mod, roles=roles)
         perms = EVERYONE_PERMS | (MOD_PERMS if mod else 0) | channel_perms
@@ -252,6 +254,10 @@ class FakeDiscord(LocalServer):
             "app_permissions": str(EVERYONE_PERMS | MOD_PERMS), "entitlements": [],
             "authorizing_integration_owners": {"0": str(guild)}, "context": 0,
             "attachment_size_limit": 8388608}
+        if not channel_object:
+            del payload["channel"]
+        if not channel_id:
+            del payload["channel_id"]
         if message is not None:
             payload["message"] = {k: v for k, v in message.items() if k not in _RECORD_ONLY}
         await self.dispatch("INTERACTION_CREATE", payload)

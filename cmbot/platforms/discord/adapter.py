@@ -20,7 +20,12 @@ from ...config import Secret
 from ...model import Button, Channel, Message, Platform, User
 from ..base import Capability, InFlight
 from ..state import PlatformState
-from .interactions import FOLLOWUP_LIFETIME, DiscordInteractions, PendingInteraction
+from .interactions import (
+    FOLLOWUP_LIFETIME,
+    DiscordInteractions,
+    InteractionState,
+    PendingInteraction,
+)
 from .moderation import DiscordModeration
 from .roles import RoleMap
 from .shared import MISSING_ACCESS
@@ -66,6 +71,10 @@ class _Client(discord.Client):
     def __init__(self, adapter: DiscordAdapter, **options: Any) -> None:
         super().__init__(**options)
         self.adapter = adapter
+
+    def _get_state(self, **options: Any) -> Any:
+        return InteractionState(dispatch=self.dispatch, handlers=self._handlers,
+                                hooks=self._hooks, http=self.http, **options)
 
     async def on_ready(self) -> None:
         await self.adapter._on_ready()
