@@ -190,3 +190,19 @@ async def test_moderators_of_one_server_never_act_in_another(start, fake):
     done = await said(fake, "mod-log", "!flag timeout 2", **MOD)
     assert "timed out" in done and "not" not in done, done
     assert member_patches(fake) == [f"/guilds/{GUILD_ID}/members/12"]
+
+
+async def test_channels_stored_without_their_server_are_placed_by_the_cache(start, fake):
+    """Flags, timers and events stored before channels carried their server: the victim's
+    #general is still the community's, another server's #general still is not."""
+    from cmbot.model import Channel
+
+    fake.in_other_guild = False
+    bot, adapter = await start(BY_NAME)
+    await fake.join_other()
+    await fake.wait_for(lambda: adapter.client.get_guild(OTHER_GUILD))
+    ours = Channel.from_dict({"platform": "discord", "id": str(CHANNELS["general"]),
+                              "name": "general"})
+    theirs = Channel.from_dict({"platform": "discord", "id": "6001", "name": "general"})
+    assert bot.directory.community_of(ours) is bot.config.communities[0]
+    assert bot.directory.community_of(theirs) is None

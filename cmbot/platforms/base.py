@@ -162,6 +162,11 @@ class PlatformAdapter(ABC):
         ambiguous. Elsewhere: the reference itself."""
         return [ref]
 
+    def complete(self, channel: Channel) -> Channel:
+        """A channel stored before the platform said everything about it, completed from
+        what it knows now (Discord: the server of a channel stored without one)."""
+        return channel
+
     def order_problem(self, order: Message, action: str, target: Channel) -> str:
         """Why ``order``'s author may not have ``action`` ("delete", "timeout", "warn",
         "ban") done in ``target`` on this platform, or "" when they may (the core role

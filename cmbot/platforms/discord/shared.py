@@ -52,6 +52,16 @@ class DiscordShared(PlatformAdapter):
         guild = getattr(getattr(channel, "guild", None), "id", None) or guild_id
         return Channel(Platform.DISCORD, str(cid), name, str(guild) if guild else "")
 
+    def complete(self, channel: Channel) -> Channel:
+        """A channel stored without its server (before servers were kept) gets it from
+        the cache; one the bot no longer sees stays as it is (named by its id only)."""
+        if channel.guild or self.client is None or not channel.id.isdigit():
+            return channel
+        guild = getattr(self.client.get_channel(int(channel.id)), "guild", None)
+        if guild is None:
+            return channel
+        return Channel(channel.platform, channel.id, channel.name, str(guild.id))
+
     def bind(self, ref: str) -> list[str]:
         """``discord:general`` means #general of each home server (none before connecting,
         or when the bot is in several servers and no ``guild_ids`` say which);
