@@ -25,7 +25,10 @@ class DiscordModeration(DiscordShared):
                 target.platform is not Platform.DISCORD:
             return ""
         ordered, acting = self._guild_of(order.channel), self._guild_of(target)
-        if ordered is None or acting is None or ordered.id != acting.id:
+        if ordered is None or acting is None:
+            return (f"the bot does not know which server #{target.name} is in (it may have "
+                    f"left it), so no {action} is done there")
+        if ordered.id != acting.id:
             return (f"ordered from another Discord server: {action} is only done in the "
                     f"server it was ordered from")
         allowed = order.author.moderates
