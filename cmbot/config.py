@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,7 +50,8 @@ CORE_SCHEMA: dict[str, dict[str, Setting]] = {
         "sync_commands": Setting(bool, True, "publish slash commands when their definition "
                                  "changed"),
         "guild_ids": Setting(list, [], "only serve these servers (ids); empty: every server "
-                             "the bot is in", item_type=str),
+                             "the bot is in (a bare channel name like \"discord:general\" then "
+                             "works only while the bot is in one server)", item_type=str),
     },
     "twitch": {
         "enabled": Setting(bool, False, "connect to Twitch"),
@@ -127,9 +128,10 @@ class Config:
     def where(self, key: str) -> str:
         return f"{self.path}: [{key}]"
 
-    def community_of(self, channel: Channel) -> Community | None:
+    def community_of(self, channel: Channel,
+                     bind: Callable[[str], Iterable[str]] | None = None) -> Community | None:
         for community in self.communities:
-            if community.contains(channel):
+            if community.contains(channel, bind):
                 return community
         return None
 
@@ -233,10 +235,11 @@ def parse_config(raw: Mapping[str, Any], path: str | Path = "<config>", *,
         for ref in values["channels"] + values["mod_channels"] + values["announce_channels"]:
             if not _valid_ref(ref):
                 problems.append(f"[communities.{cname}] channel {ref!r} is not platform:name. "
-                                f"Fix: write \"twitch:mychannel\" or \"discord:general\"")
+                                f"Fix: write \"twitch:mychannel\", \"discord:general\" or "
+                                f"\"discord:SERVER_ID/general\"")
         for key in ("mod_channels", "announce_channels"):
             for ref in values[key]:
-                if ref.endswith(":*"):
+                if ref.endswith("*"):
                     problems.append(f"[communities.{cname}] {key}: {ref!r} names every "
                                     f"channel; the bot posts there, so name each one. Fix: "
                                     f"\"discord:mod-log\"")
@@ -256,7 +259,7 @@ def parse_config(raw: Mapping[str, Any], path: str | Path = "<config>", *,
             name=cname, channels=tuple(values["channels"]),
             mod_channels=tuple(values["mod_channels"]),
             announce_channels=tuple(values["announce_channels"] or
-                                    [c for c in values["channels"] if not c.endswith(":*")]),
+                                    [c for c in values["channels"] if not c.endswith("*")]),
             timezone=values["timezone"]))
 
     permissions: dict[str, Role] = {}
@@ -296,7 +299,12 @@ def _table(raw: Mapping[str, Any], key: str, problems: list[str]) -> Mapping[str
 
 
 def _valid_ref(ref: str) -> bool:
+    """``platform:name``; on Discord also ``discord:GUILD_ID/name`` (a server's channel)."""
     platform, sep, rest = ref.partition(":")
+    guild, bound, name = rest.partition("/")
+    if bound and not (platform == "discord" and guild.isdigit() and name
+                      and "/" not in name):
+        return False
     return bool(sep and rest) and platform in ("discord", "twitch", "console", "fake")
 
 

@@ -41,8 +41,9 @@ class Directory:
         values = self.plugin_settings(plugin)
         overrides = self.config.channel_overrides
         values.update(overrides.get(channel.platform.value, {}).get(plugin, {}))
+        complete = self.complete(channel)
         for ref, per_plugin in overrides.items():
-            if ":" in ref and channel.matches(ref):
+            if ":" in ref and any(complete.matches(b) for b in self.bind(ref)):
                 values.update(per_plugin.get(plugin, {}))
         self._settings[key] = values
         return values
@@ -50,7 +51,8 @@ class Directory:
     def community_of(self, channel: Channel) -> Community | None:
         key = channel.key
         if key not in self._communities:
-            self._communities[key] = self.config.community_of(channel)
+            self._communities[key] = self.config.community_of(self.complete(channel),
+                                                              self.bind)
         return self._communities[key]
 
     def scope_of(self, channel: Channel) -> str:
@@ -60,6 +62,20 @@ class Directory:
     def timezone_of(self, channel: Channel) -> str:
         community = self.community_of(channel)
         return community.timezone if community else str(self.config.bot["timezone"])
+
+    def complete(self, channel: Channel) -> Channel:
+        """A stored channel completed by its platform (:meth:`PlatformAdapter.complete`)."""
+        adapter = self.adapters.get(channel.platform)
+        return adapter.complete(channel) if adapter is not None else channel
+
+    def bind(self, ref: str) -> list[str]:
+        """A config reference as the references it means on its connected platform
+        (:meth:`PlatformAdapter.bind`): a bare Discord name only in configured servers."""
+        try:
+            adapter = self.adapters.get(Platform(ref.partition(":")[0]))
+        except ValueError:
+            return [ref]
+        return adapter.bind(ref) if adapter is not None else [ref]
 
     def resolve_channel(self, ref: str) -> Channel | None:
         """A config reference (``discord:mod-log``) as a Channel, via its adapter."""

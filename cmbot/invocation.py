@@ -11,6 +11,7 @@ from .cooldowns import Cooldowns
 from .errors import CommandError, UsageError
 from .host import Parts
 from .model import Message, Reply, Role
+from .outbound import ORDER
 from .ratelimit import Priority
 
 
@@ -76,7 +77,11 @@ class Invoker:
         try:
             kwargs = bind_arguments(command, given,
                                     parts.directory.timezone_of(message.channel))
-            result = await bounded(command.handler(ctx, **kwargs), parts.hooks.timeout)
+            order = ORDER.set(message)  # actions the command takes are ordered by its author
+            try:
+                result = await bounded(command.handler(ctx, **kwargs), parts.hooks.timeout)
+            finally:
+                ORDER.reset(order)
         except UsageError as exc:
             example = f" Example: {prefix}{command.example}" if command.example else ""
             await ctx.reply(Reply(f"✗ {exc}. Usage: {command.usage(prefix)}{example}",

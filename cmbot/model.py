@@ -7,6 +7,7 @@ them and turn core actions back into API calls.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -72,6 +73,10 @@ class User:
     display_name: str = ""
     role: Role = Role.EVERYONE
     is_bot: bool = False
+    moderates: frozenset[str] | None = field(default=None, compare=False)
+    """The moderation actions ("delete", "timeout", "ban") the platform itself lets this
+    user take (on Discord: their server-wide permissions); None where the platform does not
+    say (the role decides). An action a command orders is refused when it is missing."""
     key: str = field(init=False, repr=False, compare=False)
     """``platform:id``, the one canonical identity string used for storage."""
 
@@ -85,11 +90,19 @@ class User:
 
 @dataclass(frozen=True, slots=True)
 class Channel:
-    """A place where messages are posted: a Discord text channel or a Twitch chat."""
+    """A place where messages are posted: a Discord text channel or a Twitch chat.
+
+    A Discord channel carries its server (``guild``): a name means something only within
+    one server, so a reference names a Discord channel by name only together with its
+    server (``discord:GUILD_ID/general``; the adapter binds a bare name to the configured
+    servers). ``key`` stays ``platform:id`` (Discord channel ids are unique across servers).
+    """
 
     platform: Platform
     id: str
     name: str
+    guild: str = ""
+    """The Discord server id; "" where the platform has no servers."""
     key: str = field(init=False, repr=False, compare=False)
     """``platform:id``: settings, limits and storage use it."""
 
@@ -98,19 +111,34 @@ class Channel:
 
     def to_dict(self) -> dict[str, str]:
         """A JSON-friendly form for plugins that store a channel (timers, flags)."""
-        return {"platform": self.platform.value, "id": self.id, "name": self.name}
+        data = {"platform": self.platform.value, "id": self.id, "name": self.name}
+        if self.guild:
+            data["guild"] = self.guild
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, str]) -> Channel:
-        return cls(Platform(data["platform"]), data["id"], data["name"])
+        return cls(Platform(data["platform"]), data["id"], data["name"],
+                   data.get("guild", ""))
 
     def matches(self, ref: str) -> bool:
         """True if a config reference like ``twitch:mychannel`` or ``discord:1234`` names it
-        (``discord:*``: every channel on that platform)."""
+        (``discord:*``: every channel on that platform).
+
+        A channel with a server (Discord) is named by its id, or by its name or ``*``
+        only with its server: ``discord:GUILD_ID/general``, ``discord:GUILD_ID/*``. A bare
+        name never matches it: another server can have a channel of that name (even one
+        named like this channel's id)."""
         platform, _, rest = ref.partition(":")
         if platform != self.platform.value:
             return False
-        rest = rest.lstrip("#").lower()
+        guild, bound, rest = rest.lower().rpartition("/")
+        rest = rest.lstrip("#")
+        if bound:
+            if not self.guild or guild != self.guild.lower():
+                return False
+        elif self.guild:
+            return rest == self.id.lower()
         return rest == "*" or rest in (self.id.lower(), self.name.lower())
 
 
@@ -124,11 +152,15 @@ class Community:
     announce_channels: tuple[str, ...] = ()
     timezone: str = "UTC"
 
-    def contains(self, channel: Channel) -> bool:
+    def contains(self, channel: Channel,
+                 bind: Callable[[str], Iterable[str]] | None = None) -> bool:
         """Its chat, moderator and announcement channels all belong to it (a review
-        button pressed in #mod-log acts on the community's queue)."""
-        return any(channel.matches(ref) for ref in
-                   (*self.channels, *self.mod_channels, *self.announce_channels))
+        button pressed in #mod-log acts on the community's queue). ``bind`` turns a
+        config reference into the references it means once connected (the runtime's
+        directory binds a bare Discord name to the configured servers)."""
+        refs = (*self.channels, *self.mod_channels, *self.announce_channels)
+        return any(channel.matches(bound) for ref in refs
+                   for bound in (bind(ref) if bind is not None else (ref,)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,7 +262,9 @@ class ActionResult:
 
     ``done`` is True when the platform carried it out; otherwise ``problem`` says why:
     ``"unsupported"`` (the platform cannot), ``"rate limited"``, ``"refused"`` (the
-    platform said no: a missing permission, a deleted message) or ``"no platform"``.
+    platform said no: a missing permission, a deleted message) or ``"no platform"``; an
+    action a command ordered that its author may not have done there says why in words
+    (ordered from another Discord server, a missing permission).
     """
 
     action: str

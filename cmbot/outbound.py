@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,11 @@ from .ratelimit import Limits, Outbox, Priority, SlidingWindow
 from .safety import clean_outbound
 
 log = logging.getLogger("cmbot.outbound")
+
+ORDER: ContextVar[Message | None] = ContextVar("cmbot_order", default=None)
+"""The command message whose handler is running (and the tasks it started): a moderation
+action taken meanwhile was ordered by its author, and the platform checks that they may
+(their server, their own permissions). None for the bot's own decisions."""
 
 _CAPABILITY = {"delete": Capability.DELETE, "timeout": Capability.TIMEOUT,
                "warn": Capability.WARN, "ban": Capability.BAN}
@@ -132,6 +138,9 @@ class Outbound:
             result = ActionResult(action, False, "no platform")
         elif _CAPABILITY[action] not in adapter.capabilities:
             result = ActionResult(action, False, "unsupported")
+        elif (order := ORDER.get()) is not None and \
+                (problem := adapter.order_problem(order, action, channel)):
+            result = ActionResult(action, False, problem)
         else:
             window = self._actions.get(channel.key)
             if window is None:

@@ -247,3 +247,19 @@ def test_a_command_defined_by_two_plugins_is_a_clear_error_not_a_traceback(tmp_p
         err = capsys.readouterr().err
         assert "command 'next'" in err and "clashes with plugin" in err, argv
         assert "disabled_plugins" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("ref, valid", [
+    ("discord:1000/general", True), ("discord:1000/*", True), ("discord:general", True),
+    ("discord:guild/general", False), ("discord:1000/", False), ("twitch:1000/general", False),
+    ("discord:1/2/3", False)])
+def test_a_discord_ref_may_name_its_server(tmp_path, ref, valid):
+    from cmbot.config import ConfigError, load_config
+
+    path = tmp_path / "bot.toml"
+    path.write_text(f'[communities.main]\nchannels = ["{ref}"]\n')
+    if valid:
+        load_config(path)
+    else:
+        with pytest.raises(ConfigError, match="SERVER_ID/general"):
+            load_config(path)

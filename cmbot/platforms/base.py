@@ -163,6 +163,24 @@ class PlatformAdapter(ABC):
         """The channel a config reference names (``general``, ``1234``), if known."""
         return None
 
+    def bind(self, ref: str) -> list[str]:
+        """The references a config reference (``discord:general``) means once connected,
+        as :meth:`Channel.matches` reads them: Discord binds a bare channel name to the
+        servers it serves (``discord:GUILD_ID/general``), or to none when that is
+        ambiguous. Elsewhere: the reference itself."""
+        return [ref]
+
+    def complete(self, channel: Channel) -> Channel:
+        """A channel stored before the platform said everything about it, completed from
+        what it knows now (Discord: the server of a channel stored without one)."""
+        return channel
+
+    def order_problem(self, order: Message, action: str, target: Channel) -> str:
+        """Why ``order``'s author may not have ``action`` ("delete", "timeout", "warn",
+        "ban") done in ``target`` on this platform, or "" when they may (the core role
+        check already passed)."""
+        return ""
+
     def is_moderator_in(self, channel: Channel) -> bool:
         """Whether the bot account has moderator rights there (raises Twitch limits)."""
         return False

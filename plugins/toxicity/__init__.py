@@ -16,6 +16,7 @@ from typing import Any
 
 from cmbot import (
     Action,
+    ActionResult,
     Arg,
     Bot,
     Button,
@@ -483,7 +484,7 @@ async def _remove(ctx: Context, id: int) -> str:
     await _decided(ctx, row, "removed", "delete", row["reason"])
     done = await ctx.bot.delete(message)
     return f"✓ flag #{id}: message removed" if done else \
-        f"✓ flag #{id} recorded as removed (the platform could not delete it)"
+        f"✓ flag #{id} recorded as removed (not deleted: {_why(done)})"
 
 
 async def _timeout(ctx: Context, id: int, duration: float | None = None) -> str:
@@ -494,7 +495,12 @@ async def _timeout(ctx: Context, id: int, duration: float | None = None) -> str:
     done = await ctx.bot.timeout(message.author, message.channel, seconds, row["reason"])
     await ctx.bot.delete(message)
     return (f"✓ flag #{id}: {row['user_name']} timed out for {format_duration(seconds)}"
-            if done else f"✓ flag #{id} recorded (the platform could not time out)")
+            if done else f"✓ flag #{id} recorded (not timed out: {_why(done)})")
+
+
+def _why(result: ActionResult) -> str:
+    return {"unsupported": "the platform cannot", "refused": "the platform refused"}.get(
+        result.problem, result.problem)
 
 
 async def _modlog(ctx: Context, user: Any = None) -> str:

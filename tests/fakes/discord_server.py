@@ -22,12 +22,22 @@ from .local_server import LocalServer
 from .local_server import json_response as _json
 
 GUILD_ID = 1000
-APP_ID = 4242
-BOT_ID = 4242
+APP_ID = 1_180_000_000_000_004_242  # a snowflake, as real application ids are
+BOT_ID = APP_ID
 EVERYONE_PERMS = (1 << 10) | (1 << 11) | (1 << 16) | (1 << 31)  # view, send, history, slash
 MOD_PERMS = (1 << 13) | (1 << 40)  # manage messages, moderate members
 CHANNELS = {"general": 2001, "mod-log": 2002, "announcements": 2003}
 MOD_ROLE = 3001
+HELPER_ROLE = 3002  # no permissions: a bot config may still call it a moderator role
+CHANNEL_MOD = 13
+"""A member given Manage Messages and Timeout Members in #general only (an overwrite)."""
+OTHER_GUILD = 5000
+"""A second server, owned by someone else: its own #general, and a channel named like the
+first server's #general id."""
+OTHER_CHANNELS = {"general": 6001, str(CHANNELS["general"]): 6002, "mod-log": 6003}
+OTHER_OWNER = 66
+GUILDS = {GUILD_ID: ("Fake Guild", 1, CHANNELS),
+          OTHER_GUILD: ("Other Guild", OTHER_OWNER, OTHER_CHANNELS)}
 
 
 @dataclass
@@ -50,7 +60,8 @@ def _now() -> str:
 
 
 class FakeDiscord(LocalServer):
-    """Discord's side of the wire for one guild with three text channels."""
+    """Discord's side of the wire for one guild with three text channels (and a second
+    guild the bot is in when ``in_other_guild`` is set, or joins with :meth:`join_other`)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -70,6 +81,9 @@ class FakeDiscord(LocalServer):
         self.session = "sess-1"
         self.refuse_intents = False
         self.uploads: dict[str, bytes] = {}  # close with 4014, as Discord does without the intent
+        self.in_other_guild = False
+        self.command_error: tuple[int, int, str] | None = None  # status, code, message
+        self.unrouted: set[str] = set()  # path parts answered as a route Discord lacks
 
     # --- server ----------------------------------------------------------------------
 
@@ -116,6 +130,8 @@ class FakeDiscord(LocalServer):
                 self.seq = 0
                 await self.dispatch("READY", self._ready())
                 await self.dispatch("GUILD_CREATE", self._guild())
+                if self.in_other_guild:
+                    await self.dispatch("GUILD_CREATE", self._guild(OTHER_GUILD))
                 self.connected.set()
             elif op == 6:
                 self.resumes += 1
@@ -136,6 +152,11 @@ class FakeDiscord(LocalServer):
         self.connected.clear()
         await self.ws.send_str(json.dumps({"op": 7, "d": None, "s": None, "t": None}))
         await asyncio.wait_for(self.connected.wait(), 10)
+
+    async def join_other(self) -> None:
+        """Someone invites the bot to the second server while it runs."""
+        self.in_other_guild = True
+        await self.dispatch("GUILD_CREATE", self._guild(OTHER_GUILD))
 
     # --- chaos: what a real gateway sometimes does ------------------------------------
 
@@ -159,29 +180,37 @@ class FakeDiscord(LocalServer):
             transport.abort()
 
     def _ready(self) -> dict[str, Any]:
+        guilds = [GUILD_ID, OTHER_GUILD] if self.in_other_guild else [GUILD_ID]
         return {"v": 10, "user": _user(BOT_ID, "cmbot", bot=True),
-                "guilds": [{"id": str(GUILD_ID), "unavailable": True}],
+                "guilds": [{"id": str(g), "unavailable": True} for g in guilds],
                 "session_id": self.session, "session_type": "normal",
                 "resume_gateway_url": f"ws://127.0.0.1:{self.port}/gateway",
                 "application": {"id": str(APP_ID), "flags": 0}, "private_channels": [],
                 "relationships": [], "presences": [], "geo_ordered_rtc_regions": [],
                 "shard": [0, 1]}
 
-    def _guild(self) -> dict[str, Any]:
+    def _guild(self, gid: int = GUILD_ID) -> dict[str, Any]:
+        name, owner, channels = GUILDS[gid]
         return {
-            "id": str(GUILD_ID), "name": "Fake Guild", "owner_id": "1", "icon": None,
+            "id": str(gid), "name": name, "owner_id": str(owner), "icon": None,
             "roles": [
-                {"id": str(GUILD_ID), "name": "@everyone", "permissions": str(EVERYONE_PERMS),
+                {"id": str(gid), "name": "@everyone", "permissions": str(EVERYONE_PERMS),
                  "position": 0, "color": 0, "hoist": False, "managed": False,
                  "mentionable": False, "flags": 0},
                 {"id": str(MOD_ROLE), "name": "Mods", "permissions": str(MOD_PERMS),
                  "position": 1, "color": 0, "hoist": False, "managed": False,
                  "mentionable": False, "flags": 0},
+                {"id": str(HELPER_ROLE), "name": "Helpers", "permissions": "0",
+                 "position": 2, "color": 0, "hoist": False, "managed": False,
+                 "mentionable": False, "flags": 0},
             ],
-            "channels": [{"id": str(cid), "type": 0, "name": name, "position": i,
-                          "permission_overwrites": [], "guild_id": str(GUILD_ID),
+            "channels": [{"id": str(cid), "type": 0, "name": cname, "position": i,
+                          "permission_overwrites": [
+                              {"id": str(CHANNEL_MOD), "type": 1, "allow": str(MOD_PERMS),
+                               "deny": "0"}] if cname == "general" else [],
+                          "guild_id": str(gid),
                           "nsfw": False, "parent_id": None}
-                         for i, (name, cid) in enumerate(CHANNELS.items())],
+                         for i, (cname, cid) in enumerate(channels.items())],
             "members": [], "member_count": 3, "large": False, "unavailable": False,
             "features": [], "emojis": [], "stickers": [], "voice_states": [],
             "presences": [], "threads": [], "stage_instances": [],
@@ -193,19 +222,21 @@ class FakeDiscord(LocalServer):
         }
 
     @staticmethod
-    def member(uid: int, name: str, *, mod: bool = False) -> dict[str, Any]:
-        return {"user": _user(uid, name), "roles": [str(MOD_ROLE)] if mod else [],
+    def member(uid: int, name: str, *, mod: bool = False,
+               roles: tuple[int, ...] = ()) -> dict[str, Any]:
+        roles = (MOD_ROLE, *roles) if mod else roles
+        return {"user": _user(uid, name), "roles": [str(r) for r in roles],
                 "joined_at": _now(), "deaf": False, "mute": False, "flags": 0,
                 "nick": None, "premium_since": None, "pending": False}
 
     async def say(self, channel: str, uid: int, name: str, content: str, *,
-                  mod: bool = False) -> str:
+                  mod: bool = False, guild: int = GUILD_ID, roles: tuple[int, ...] = ()) -> str:
         """A user posts in a channel (MESSAGE_CREATE); returns the message id."""
-        member = self.member(uid, name, mod=mod)
+        member = self.member(uid, name, mod=mod, roles=roles)
         user = member.pop("user")
         mid = str(next(self.ids))
         await self.dispatch("MESSAGE_CREATE", {
-            "id": mid, "channel_id": str(CHANNELS[channel]), "guild_id": str(GUILD_ID),
+            "id": mid, "channel_id": str(GUILDS[guild][2][channel]), "guild_id": str(guild),
             "author": user, "member": member, "content": content, "timestamp": _now(),
             "edited_timestamp": None, "tts": False, "mention_everyone": False,
             "mentions": [], "mention_roles": [], "attachments": [], "embeds": [],
@@ -224,22 +255,32 @@ class FakeDiscord(LocalServer):
             "pinned": False, "type": 0, "flags": 0, "components": []})
 
     async def interact(self, channel: str, uid: int, name: str, data: dict[str, Any], *,
-                       kind: int = 2, mod: bool = False, message: dict | None = None) -> str:
+                       kind: int = 2, mod: bool = False, message: dict | None = None,
+                       guild: int = GUILD_ID, roles: tuple[int, ...] = (),
+                       channel_perms: int = 0, channel_object: bool = True,
+                       channel_id: bool = True) -> str:
         """A user runs a slash command (kind 2), presses a button (3) or types in an
-        autocompleted option (4); returns the interaction id."""
+        autocompleted option (4); returns the interaction id. ``channel_perms``: what the
+        user may do in this channel on top of their roles (an overwrite); without
+        ``channel_object`` (and ``channel_id``) the payload leaves the channel out."""
         iid = str(next(self.ids))
-        member = self.member(uid, name, mod=mod)
-        perms = EVERYONE_PERMS | (MOD_PERMS if mod else 0)
+        member = self.member(uid, name, mod=mod, roles=roles)
+        perms = EVERYONE_PERMS | (MOD_PERMS if mod else 0) | channel_perms
         member["permissions"] = str(perms)
+        cid = str(GUILDS[guild][2][channel])
         payload: dict[str, Any] = {
             "id": iid, "application_id": str(APP_ID), "type": kind, "token": f"tok{iid}",
-            "version": 1, "guild_id": str(GUILD_ID), "channel_id": str(CHANNELS[channel]),
-            "channel": {"id": str(CHANNELS[channel]), "type": 0, "name": channel,
-                        "guild_id": str(GUILD_ID), "permissions": str(perms)},
+            "version": 1, "guild_id": str(guild), "channel_id": cid,
+            "channel": {"id": cid, "type": 0, "name": channel,
+                        "guild_id": str(guild), "permissions": str(perms)},
             "member": member, "data": data, "locale": "en-US", "guild_locale": "en-US",
             "app_permissions": str(EVERYONE_PERMS | MOD_PERMS), "entitlements": [],
-            "authorizing_integration_owners": {"0": str(GUILD_ID)}, "context": 0,
+            "authorizing_integration_owners": {"0": str(guild)}, "context": 0,
             "attachment_size_limit": 8388608}
+        if not channel_object:
+            del payload["channel"]
+        if not channel_id:
+            del payload["channel_id"]
         if message is not None:
             payload["message"] = {k: v for k, v in message.items() if k not in _RECORD_ONLY}
         await self.dispatch("INTERACTION_CREATE", payload)
@@ -299,6 +340,8 @@ class FakeDiscord(LocalServer):
         self.calls.append(call)
         parts = path.strip("/").split("/")
         method = request.method
+        if self.unrouted & set(parts):
+            return _json({"message": "404: Not Found", "code": 0}, 404)
         if path == "/users/@me":
             return _json(_user(BOT_ID, "cmbot", bot=True))
         if path == "/oauth2/applications/@me":
@@ -315,6 +358,10 @@ class FakeDiscord(LocalServer):
                 return _json(self._message(parts[1], body or {}))
             if method == "DELETE":
                 return web.Response(status=204)
+        if parts[0] == "applications" and parts[-1] == "commands" and method == "PUT" \
+                and self.command_error is not None:
+            status, code, message = self.command_error
+            return _json({"message": message, "code": code}, status)
         if parts[0] == "applications" and parts[-1] == "commands" and method == "PUT":
             self.commands = list(body)
             return _json([{**c, "id": str(next(self.ids)), "application_id": str(APP_ID),
@@ -355,6 +402,9 @@ class FakeDiscord(LocalServer):
                     self.events[eid] = {**body, "id": eid, "guild_id": str(GUILD_ID),
                                         "status": 1, "creator_id": str(BOT_ID)}
                     return _json(self.events[eid])
+                if parts[3] not in self.events:
+                    return _json({"message": "Unknown Guild Scheduled Event",
+                                  "code": 10070}, 404)
                 if method == "PATCH":
                     self.events[parts[3]].update(body)
                     return _json(self.events[parts[3]])
@@ -365,8 +415,8 @@ class FakeDiscord(LocalServer):
 
     # --- queries for tests -----------------------------------------------------------
 
-    def channel_texts(self, channel: str) -> list[str]:
-        cid = str(CHANNELS[channel])
+    def channel_texts(self, channel: str, guild: int = GUILD_ID) -> list[str]:
+        cid = str(GUILDS[guild][2][channel])
         return [m["content"] for m in self.messages
                 if m.get("channel_id") == cid and not m.get("webhook")]
 

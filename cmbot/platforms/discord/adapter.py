@@ -21,10 +21,17 @@ from ...model import Button, Channel, Message, Platform, User
 from ...supervise import Backoff, supervise
 from ..base import Capability, InFlight
 from ..state import PlatformState
-from .interactions import FOLLOWUP_LIFETIME, DiscordInteractions, PendingInteraction
+from .gateway import fatal_cause
+from .interactions import (
+    FOLLOWUP_LIFETIME,
+    DiscordInteractions,
+    InteractionState,
+    PendingInteraction,
+)
 from .invite import invite_url
 from .moderation import DiscordModeration
 from .roles import RoleMap
+from .shared import MISSING_ACCESS
 from .slash import build_payload, payload_hash
 
 if TYPE_CHECKING:
@@ -35,31 +42,6 @@ log = logging.getLogger("cmbot.discord")
 # The bot never joins voice: no warnings about voice libraries at every start.
 discord.VoiceClient.warn_nacl = False
 discord.VoiceClient.warn_dave = False
-
-_FATAL_CLOSE = {4004: "Discord refused the bot token (close code 4004). Fix: reset the "
-                      "token in the Developer Portal (Bot tab) and export it again",
-                4010: "Discord: invalid shard (4010)", 4011: "Discord: sharding required "
-                "(4011); the bot is in too many servers for one connection",
-                4012: "Discord: invalid API version (4012); upgrade cmbot",
-                4013: "Discord: invalid intents (4013)"}
-INTENT_FIX = ("Discord refused the Message Content intent. Fix: enable it in the Developer "
-              "Portal (Bot tab > Privileged Gateway Intents > Message Content), or set "
-              "[discord] message_content = false (then only slash commands and buttons "
-              "work: no FAQ auto-answers, no chat moderation)")
-
-
-def fatal_cause(exc: BaseException) -> str | None:
-    """What to fix, when retrying the connection cannot help; None when it can."""
-    if isinstance(exc, discord.PrivilegedIntentsRequired):
-        return INTENT_FIX
-    if isinstance(exc, discord.LoginFailure):
-        return _FATAL_CLOSE[4004]
-    if isinstance(exc, discord.ConnectionClosed) and exc.code == 4014:
-        return INTENT_FIX
-    if isinstance(exc, discord.ConnectionClosed) and exc.code in _FATAL_CLOSE:
-        return _FATAL_CLOSE[exc.code]
-    return None
-
 
 MAX_FILE_BYTES = 8 * 1024 * 1024  # what every server accepts
 SEEN_MESSAGES = 4096  # recent message texts, to tell a real edit from an embed update
@@ -79,6 +61,10 @@ class _Client(discord.Client):
     def __init__(self, adapter: DiscordAdapter, **options: Any) -> None:
         super().__init__(**options)
         self.adapter = adapter
+
+    def _get_state(self, **options: Any) -> Any:
+        return InteractionState(dispatch=self.dispatch, handlers=self._handlers,
+                                hooks=self._hooks, http=self.http, **options)
 
     async def on_ready(self) -> None:
         await self.adapter._on_ready()
@@ -112,6 +98,7 @@ class DiscordAdapter(DiscordInteractions, DiscordModeration):
         self.message_content = bool(section.get("message_content", True))
         self.sync_commands = bool(section.get("sync_commands", True))
         self.guild_ids = {int(g) for g in section.get("guild_ids", []) if str(g).isdigit()}
+        self.homes: frozenset[int] | None = None
         self.ready_timeout = ready_timeout
         self.guild_ready_timeout = guild_ready_timeout
         self.client: _Client | None = None
@@ -237,11 +224,46 @@ class DiscordAdapter(DiscordInteractions, DiscordModeration):
         assert self.client is not None and self.client.user is not None
         me = self.client.user
         self.bot_user = User(Platform.DISCORD, str(me.id), me.name, me.display_name, is_bot=True)
+        if self.homes is None:  # fixed at the first connection: a server the bot joins
+            self._bind_homes()  # later never takes over the channels named by name
         if self.sync_commands:
             await self._sync_commands()
         self._ready.set()
         if self.bot is not None:
             self.bot.platform_status(Platform.DISCORD, "connected", "")
+
+    def _bind_homes(self) -> None:
+        """Decide which servers bare channel names mean; report config references that
+        name no channel for it, with the fix."""
+        assert self.client is not None and self.bot is not None
+        guilds = self.client.guilds
+        if self.guild_ids:
+            self.homes = frozenset(self.guild_ids)
+        else:
+            self.homes = frozenset(g.id for g in guilds) if len(guilds) == 1 else frozenset()
+        config = self.bot.config
+        places = [(f"communities.{c.name}", ref) for c in config.communities
+                  for ref in (*c.channels, *c.mod_channels, *c.announce_channels)]
+        places += [(f'channels."{ref}"', ref) for ref in config.channel_overrides]
+        servers = ", ".join(f"{g.name} ({g.id})" for g in guilds)
+        example = guilds[0].id if guilds else "SERVER_ID"
+        for where, ref in places:
+            if not ref.startswith("discord:") or self.bind(ref):
+                continue
+            rest = ref.partition(":")[2].lstrip("#")
+            if "/" in rest or rest.isdigit():
+                fix = ("it is in a server not listed in [discord] guild_ids. Fix: add the "
+                       "server's id to guild_ids")
+            elif not guilds:
+                fix = ("the bot is in no server yet. Fix: invite it and restart, or set "
+                       "[discord] guild_ids")
+            else:
+                what = "takes every channel" if rest == "*" else "names a channel by name only"
+                fix = (f"it {what}, and the bot is in {len(guilds)} servers ({servers}) with "
+                       f"no [discord] guild_ids to say which one, so another server's "
+                       f"channels could join the community. Fix: set guild_ids = "
+                       f"[\"{example}\"] or write \"discord:{example}/{rest}\"")
+            self._report(f"bind:{where}:{ref}", f"[{where}] {ref!r} is not used: {fix}")
 
     async def _sync_commands(self) -> None:
         """Publish slash commands only when their definitions changed (Discord caps
@@ -259,9 +281,17 @@ class DiscordAdapter(DiscordInteractions, DiscordModeration):
         try:
             await self.client.http.bulk_upsert_global_commands(app_id, payload)
         except discord.HTTPException as exc:
-            log.error("publishing %d slash commands failed (%s %s). Fix: invite the bot "
-                      "with the applications.commands scope: %s", len(payload), exc.status,
-                      exc.text, invite_url(app_id))
+            if exc.status == 403 or exc.code == MISSING_ACCESS:
+                fix = (f"invite the bot with the applications.commands scope: "
+                       f"{invite_url(app_id)}")
+            elif exc.status == 400:
+                fix = ("Discord rejected a command definition (a name, description or "
+                       "option a plugin gave): the error above names it; fix that plugin's "
+                       "command")
+            else:
+                fix = "none needed here; they are published again at the next start"
+            log.error("publishing %d slash commands failed (%s, code %s: %s). Fix: %s",
+                      len(payload), exc.status, exc.code, exc.text, fix)
             return
         await self.state.set(key, digest)
         self.commands_synced += 1
@@ -284,13 +314,9 @@ class DiscordAdapter(DiscordInteractions, DiscordModeration):
         self._seen.move_to_end(message.id)
         if len(self._seen) > SEEN_MESSAGES:
             self._seen.popitem(last=False)
-        permissions = None
-        if isinstance(message.author, discord.Member) and hasattr(message.channel,
-                                                                   "permissions_for"):
-            permissions = message.channel.permissions_for(message.author)
         reply_to = message.reference.message_id if message.reference else None
         core = Message(str(message.id), Platform.DISCORD, self._channel(message.channel),
-                       self._user(message.author, permissions), message.content,
+                       self._user(message.author), message.content,
                        message.created_at, reply_to=str(reply_to) if reply_to else None)
         if edited:
             await self.bot.handle_edit(core)
@@ -341,15 +367,17 @@ class DiscordAdapter(DiscordInteractions, DiscordModeration):
         return self.client.get_partial_messageable(int(channel.id))
 
     def channel(self, ref: str) -> Channel | None:
-        """``general`` or ``1234``: a text channel of a served server (ids are exact;
-        a name matches the first server that has it)."""
+        """``general``, ``GUILD_ID/general`` or ``1234``: a text channel of a served server
+        (a bare name only in a home server, see :meth:`bind`)."""
         if self.client is None:
             return None
-        wanted = ref.lstrip("#").lower()
-        for guild in self.client.guilds:
-            if not self._serves(guild):
-                continue
-            for found in guild.text_channels:
-                if str(found.id) == wanted or found.name.lower() == wanted:
-                    return self._channel(found)
+        for bound in self.bind(f"discord:{ref}"):
+            wanted = bound.partition(":")[2].lstrip("#").lower()
+            guild_id, _, wanted = wanted.rpartition("/")
+            for guild in self.client.guilds:
+                if not self._serves(guild) or (guild_id and str(guild.id) != guild_id):
+                    continue
+                for found in guild.text_channels:
+                    if str(found.id) == wanted or (guild_id and found.name.lower() == wanted):
+                        return self._channel(found)
         return None

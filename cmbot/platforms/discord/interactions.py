@@ -18,8 +18,9 @@ from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 import discord
+from discord.state import ConnectionState
 
-from ...model import Attachment, Button, Message, Platform
+from ...model import Attachment, Button, Channel, Message, Platform
 from ...safety import clean_inbound
 from .shared import DiscordShared
 from .slash import focused_option, slash_arguments, uploads
@@ -87,33 +88,82 @@ class PendingInteraction:
             self.replied = True
 
 
+class InteractionState(ConnectionState):
+    """discord.py's gateway state, keeping each interaction payload's ``channel_id``
+    until the adapter reads it (discord.py drops it when the payload has no channel
+    object, and the adapter would not know where the interaction was used)."""
+
+    KEPT = 1000
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.interaction_channels: dict[int, int] = {}
+
+    def parse_interaction_create(self, data: Any) -> None:
+        channel_id = data.get("channel_id") or (data.get("channel") or {}).get("id")
+        if channel_id and str(channel_id).isdigit():
+            if len(self.interaction_channels) >= self.KEPT:  # never read: not ours
+                self.interaction_channels.clear()
+            self.interaction_channels[int(data["id"])] = int(channel_id)
+        super().parse_interaction_create(data)
+
+
 class DiscordInteractions(DiscordShared):
     """Interactions in, and the buttons of outgoing messages."""
 
     _pending: dict[str, PendingInteraction]
 
     async def _on_interaction(self, interaction: discord.Interaction) -> None:
+        raw_channel_id = self._raw_channel_id(interaction)
         if self.bot is None or not self._serves(interaction.guild):
             return
         kind = interaction.type
+        channel = self._interaction_channel(interaction, raw_channel_id)
         try:
-            if kind == discord.InteractionType.application_command:
-                await self._slash(interaction)
-            elif kind == discord.InteractionType.autocomplete:
-                await self._autocomplete(interaction)
+            if kind == discord.InteractionType.autocomplete:
+                await self._autocomplete(interaction, channel)
+            elif channel is None:  # nowhere to run it: answer through the interaction only
+                if kind in (discord.InteractionType.application_command,
+                            discord.InteractionType.component):
+                    await interaction.response.send_message(
+                        "✗ Discord did not say which channel this came from, so nothing was "
+                        "done; try again in a text channel of the server", ephemeral=True)
+            elif kind == discord.InteractionType.application_command:
+                await self._slash(interaction, channel)
             elif kind == discord.InteractionType.component:
-                await self._button(interaction)
+                await self._button(interaction, channel)
         except discord.HTTPException as exc:
             self._report(f"interaction:{exc.status}", f"answering an interaction failed: "
                          f"{exc.status} {exc.text}")
 
-    def _interaction_message(self, interaction: discord.Interaction, text: str) -> Message:
-        return Message(f"i{interaction.id}", Platform.DISCORD,
-                       self._channel(interaction.channel, interaction.channel_id),
-                       self._user(interaction.user, interaction.permissions), text,
-                       interaction.created_at, interactive=True)
+    def _raw_channel_id(self, interaction: discord.Interaction) -> int | None:
+        """The ``channel_id`` of the interaction's payload (discord.py keeps only the
+        channel object, and none when the payload has none)."""
+        if self.client is None:
+            return None
+        state = getattr(self.client, "_connection", None)
+        found: dict[int, int] = getattr(state, "interaction_channels", {})
+        return found.pop(interaction.id, None)
 
-    async def _slash(self, interaction: discord.Interaction) -> None:
+    def _interaction_channel(self, interaction: discord.Interaction,
+                             raw_channel_id: int | None) -> Channel | None:
+        """Where the interaction was used: its channel object, else the channel of its
+        payload's id (from the cache when it is there, for its name); None if neither."""
+        channel: Any = interaction.channel
+        channel_id = getattr(channel, "id", None) or interaction.channel_id or raw_channel_id
+        if channel_id is None:
+            return None
+        if channel is None and self.client is not None:
+            channel = self.client.get_channel(channel_id)
+        return self._channel(channel, channel_id, interaction.guild_id)
+
+    def _interaction_message(self, interaction: discord.Interaction, text: str,
+                             channel: Channel) -> Message:
+        return Message(f"i{interaction.id}", Platform.DISCORD, channel,
+                       self._user(interaction.user), text, interaction.created_at,
+                       interactive=True)
+
+    async def _slash(self, interaction: discord.Interaction, channel: Channel) -> None:
         assert self.bot is not None
         limit = int(self.bot.config.bot["max_inbound_length"])
         cut = False
@@ -142,13 +192,13 @@ class DiscordInteractions(DiscordShared):
             assert self.client is not None
             data = await self.client.http.get_from_cdn(str(upload.get("url", "")))
             attachments.append(Attachment(name, data[:MAX_UPLOAD_BYTES]))
-        message = dataclasses.replace(self._interaction_message(interaction, shown),
+        message = dataclasses.replace(self._interaction_message(interaction, shown, channel),
                                       truncated=cut, attachments=tuple(attachments))
         bot = self.bot
         await self._run(interaction, message, lambda: bot.invoke(message, command, given),
                         component=False)
 
-    async def _button(self, interaction: discord.Interaction) -> None:
+    async def _button(self, interaction: discord.Interaction, channel: Channel) -> None:
         assert self.bot is not None
         data: dict[str, Any] = dict(interaction.data or {})
         custom_id = str(data.get("custom_id", ""))
@@ -163,7 +213,7 @@ class DiscordInteractions(DiscordShared):
         # a custom id is ours, but a hashed one came back from storage: clean it like chat
         text, truncated = clean_inbound(prefix + line, int(self.bot.config.bot[
             "max_inbound_length"]))
-        message = dataclasses.replace(self._interaction_message(interaction, text),
+        message = dataclasses.replace(self._interaction_message(interaction, text, channel),
                                       truncated=truncated)
         bot, line = self.bot, text[len(prefix):]
         await self._run(interaction, message, lambda: bot.run_command(message, line),
@@ -191,15 +241,15 @@ class DiscordInteractions(DiscordShared):
         for key in [k for k, p in self._pending.items() if p.started < limit]:
             del self._pending[key]
 
-    async def _autocomplete(self, interaction: discord.Interaction) -> None:
+    async def _autocomplete(self, interaction: discord.Interaction,
+                            channel: Channel | None) -> None:
         assert self.bot is not None
         focused = focused_option(interaction.data or {})
         command = self.bot.commands.get(focused[0]) if focused else None
         arg = next((a for a in command.args if a.name.lower() == focused[1]), None) \
             if command and focused else None
         values: list[str] = []
-        if arg is not None and arg.autocomplete and focused is not None:
-            channel = self._channel(interaction.channel, interaction.channel_id)
+        if arg is not None and arg.autocomplete and focused is not None and channel is not None:
             values = await self.bot.autocomplete(channel, arg.autocomplete, focused[2])
         numeric = arg is not None and arg.type in ("int", "float")
         choices: list[discord.app_commands.Choice[Any]] = []

@@ -8,14 +8,34 @@ from typing import Any
 
 import discord
 
-from ...model import Channel, Message, User
-from .shared import DiscordShared
+from ...model import Channel, Message, Platform, User
+from .roles import ACTION_PERMISSIONS
+from .shared import UNKNOWN_EVENT, DiscordShared, log
 
 MAX_TIMEOUT = 28 * 86400  # Discord's limit for member timeouts
 
 
 class DiscordModeration(DiscordShared):
     """The moderation half of the adapter's contract."""
+
+    def order_problem(self, order: Message, action: str, target: Channel) -> str:
+        """A moderator of one server never acts in another (a community may span several
+        servers, or another server's owner may try a flag id of this one)."""
+        if order.channel.platform is not Platform.DISCORD or \
+                target.platform is not Platform.DISCORD:
+            return ""
+        ordered, acting = self._guild_of(order.channel), self._guild_of(target)
+        if ordered is None or acting is None:
+            return (f"the bot does not know which server #{target.name} is in (it may have "
+                    f"left it), so no {action} is done there")
+        if ordered.id != acting.id:
+            return (f"ordered from another Discord server: {action} is only done in the "
+                    f"server it was ordered from")
+        allowed = order.author.moderates
+        if action in ACTION_PERMISSIONS and allowed is not None and action not in allowed:
+            return (f"{order.author.shown_name} lacks the {ACTION_PERMISSIONS[action][1]} "
+                    f"permission in this server")
+        return ""
 
     async def delete(self, message: Message) -> bool:
         if self.client is None or not message.id.isdigit():
@@ -71,10 +91,17 @@ class DiscordModeration(DiscordShared):
             "entity_metadata": {"location": (location or "online")[:100]},
         }
         http = self.client.http
+        data: Any = None
         try:
             if native_id:
-                data = await http.edit_scheduled_event(guild.id, int(native_id), **payload)
-            else:
+                try:
+                    data = await http.edit_scheduled_event(guild.id, int(native_id), **payload)
+                except discord.NotFound as exc:
+                    if exc.code != UNKNOWN_EVENT:
+                        raise
+                    log.info("scheduled event %s was deleted in Discord; creating it again",
+                             native_id)
+            if data is None:
                 data = await http.create_guild_scheduled_event(guild.id, **payload)
         except discord.HTTPException as exc:
             self._http_problem(exc, channel, "manage scheduled events")

@@ -26,14 +26,16 @@ class RoleMap:
             return frozenset(int(v) for v in values if str(v).strip().isdigit())
         return cls(ids("moderator_role_ids"), ids("vip_role_ids"), ids("subscriber_role_ids"))
 
-    def role_of(self, member: discord.abc.User,
-                permissions: discord.Permissions | None = None) -> Role:
+    def role_of(self, member: discord.abc.User) -> Role:
         """Administrator or Manage Server: broadcaster; Manage Messages or Timeout Members
         (or a configured moderator role): moderator; then configured vip/subscriber roles
-        (server boosters count as subscribers)."""
+        (server boosters count as subscribers).
+
+        Only server-wide permissions count: a role is community-wide, and a permission
+        granted in one channel (an overwrite) moderates that channel only."""
         if not isinstance(member, discord.Member):
             return Role.EVERYONE
-        perms = permissions if permissions is not None else member.guild_permissions
+        perms = member.guild_permissions
         if member.guild.owner_id == member.id or perms.administrator or perms.manage_guild:
             return Role.BROADCASTER
         role_ids = {r.id for r in member.roles}
@@ -44,3 +46,18 @@ class RoleMap:
         if role_ids & self.subscriber or member.premium_since is not None:
             return Role.SUBSCRIBER
         return Role.EVERYONE
+
+
+ACTION_PERMISSIONS = {"delete": ("manage_messages", "Manage Messages"),
+                      "timeout": ("moderate_members", "Timeout Members"),
+                      "ban": ("ban_members", "Ban Members")}
+"""The server permission each moderation action needs, and its name in Discord's UI."""
+
+
+def moderates(member: discord.abc.User) -> frozenset[str]:
+    """The actions a member's server-wide permissions allow (none outside a server)."""
+    if not isinstance(member, discord.Member):
+        return frozenset()
+    perms = member.guild_permissions
+    return frozenset(action for action, (flag, _) in ACTION_PERMISSIONS.items()
+                     if getattr(perms, flag))
