@@ -103,7 +103,6 @@ NOT_YET_SPLIT = {
     "cmbot/platforms/discord/adapter.py",
     "cmbot/platforms/twitch/adapter.py",
     "plugins/polls/__init__.py",
-    "plugins/toxicity/__init__.py",
 }
 
 

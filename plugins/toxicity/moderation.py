@@ -1,0 +1,178 @@
+"""The moderation hook: scores a line, tells the mods of raids, records flags and
+chooses an automatic action (with escalation). A clean line is decided without awaiting."""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import math
+from collections import deque
+from collections.abc import Coroutine
+from typing import Any
+
+from cmbot import (
+    Action,
+    Button,
+    Capability,
+    Context,
+    Message,
+    Priority,
+    Verdict,
+    format_duration,
+    hookimpl,
+)
+
+from .assess import Assessment, assess
+from .rules import links
+from .state import ChannelScoring, ToxState, escalation_steps, log, state_of
+
+_VERDICT = {"flag": Action.FLAG, "delete": Action.DELETE, "timeout": Action.TIMEOUT,
+            "ban": Action.BAN}
+
+Decision = Verdict | None
+
+
+@hookimpl
+def cmbot_moderate(ctx: Context, message: Message
+                   ) -> Decision | Coroutine[Any, Any, Decision]:
+    """A plain ``def``: a clean line (most chat) is decided without awaiting, so it costs
+    no task; a coroutine is returned only for work to wait for (a channel's first line,
+    a raid alert, a flag to record)."""
+    state = state_of(ctx.bot)
+    channel = state.channels.get(ctx.channel.key)
+    if channel is None:
+        return _first_line(ctx, state, message)
+    return _moderate(ctx, state, channel, message)
+
+
+async def _first_line(ctx: Context, state: ToxState, message: Message) -> Decision:
+    decided = _moderate(ctx, state, await state.scoring(ctx), message)
+    return await decided if inspect.isawaitable(decided) else decided
+
+
+def _moderate(ctx: Context, state: ToxState, channel: ChannelScoring, message: Message
+              ) -> Decision | Coroutine[Any, Any, Decision]:
+    settings = channel.settings
+    if not settings["enabled"]:
+        return None
+    author = message.author
+    if author.role >= channel.exempt:
+        return None
+    now = ctx.time()
+    text = message.text
+    permit = False
+    if state.permits:  # !permit: one link allowed for a while
+        permit_key = f"{author.platform.value}:{author.name.lower()}"
+        until = state.permits.get(permit_key)
+        if until is not None:
+            permit = until > now
+            if not permit or links(text, settings["link_allowlist"]) is not None:
+                state.permits.pop(permit_key, None)  # expired, or used on this link
+    result = state.recent.get(channel.config, text, permit)
+    if result is None:
+        result = assess(text, settings, allowed_terms=channel.terms,
+                        patterns=channel.patterns, permitted_link=permit)
+        state.recent.put(channel.config, text, permit, result)
+    allowed_texts = channel.allowed.get("text")
+    if allowed_texts and result.normalised in allowed_texts:
+        result = type(result)(None, result.score, result.normalised)
+    # Many viewers typing the same !command (a poll's "!vote 2") is chat working as
+    # intended: commands count for the hostile rate but not as identical lines.
+    command = text.startswith(ctx.prefix)
+    alert = channel.raid.observe(
+        ctx.channel.key, now, bad=result.hit is not None and result.hit.category != "spam",
+        normalised="" if command else result.normalised, user=author.key, text=text)
+    hit = result.hit
+    action = "off" if hit is None else settings[f"action_{hit.category}"]
+    if hit is not None and action != "off" and settings["dry_run"]:
+        log.info("dry run: would %s %s's message in %s (%s, score %.2f)", action,
+                 author.shown_name, ctx.channel.key, hit.reason, result.score)
+        action = "off"
+    if not alert and action == "off":
+        return None
+    return _act(ctx, state, settings, message, result, action, alert, now)
+
+
+async def _act(ctx: Context, state: ToxState, settings: dict[str, Any], message: Message,
+               result: Assessment, action: str, alert: str | None, now: float) -> Decision:
+    """Tell the mods of a raid, and carry out a hit's action."""
+    if alert:
+        await ctx.notify_mods(f"[{ctx.channel.platform.value} #{ctx.channel.name}] {alert}")
+    hit, author = result.hit, message.author
+    if hit is None or action == "off":
+        return None
+    seconds = 0
+    if action == "timeout":
+        steps = escalation_steps(settings["escalation"])
+        strikes = await state.store.strikes(ctx.scope, author.key,
+                                            now - settings["escalation_window"])
+        seconds = int(steps[min(strikes, len(steps) - 1)])
+        if seconds == 0:
+            action = "warn"
+    verdict = Verdict(_VERDICT.get(action, Action.FLAG), hit.reason, hit.category,
+                      result.score, seconds)
+    record = _record(ctx, state, message, result, action, seconds, now)
+    if action == "flag" and ctx.bot.busy() < BACKGROUND_FLAGS:
+        # nothing later on this path depends on the row: write it and tell the mods off
+        # the message path (strikes for timeouts are counted from it, so those wait)
+        ctx.defer(record, "flag")
+        return verdict
+    return dataclasses.replace(verdict, flag_id=await record)
+
+
+BACKGROUND_FLAGS = 32  # past this many flags being written, write on the message path
+
+
+async def _record(ctx: Context, state: ToxState, message: Message, result: Assessment,
+                  action: str, seconds: int, now: float) -> int:
+    """Store the flag (and the mod log line for automatic actions), warn, tell the mods."""
+    author, hit = message.author, result.hit
+    assert hit is not None
+    flag_id = await state.store.add_flag(
+        scope=ctx.scope, channel=ctx.channel.to_dict(),
+        message_id=message.id, user_key=author.key, user_name=author.shown_name,
+        text=message.text, category=hit.category, reason=hit.reason, score=result.score,
+        action=action, created_at=now)
+    if action in ("warn", "timeout", "delete", "ban"):
+        await state.store.log(ctx.scope, author.key, author.shown_name, action, hit.reason,
+                              "auto", now, flag_id)
+    if action == "warn":
+        native = ctx.bot.can(ctx.channel, Capability.WARN) and await ctx.bot.warn(
+            author, ctx.channel, f"please keep it friendly ({hit.category})")
+        if not native:
+            await ctx.send(f"@{author.name} please keep it friendly — this is a warning "
+                           f"({hit.category}).", priority=Priority.NORMAL)
+    taken = {"flag": "flagged for review", "warn": "warned",
+             "delete": "deleted", "timeout": f"timed out {format_duration(seconds)}",
+             "ban": "banned"}[action]
+    if await _hold_notice(ctx, state, now):
+        return flag_id
+    buttons = (Button("Allow", f"flag allow {flag_id}", "success"),
+               Button("Remove", f"flag remove {flag_id}", "danger"),
+               Button("Timeout", f"flag timeout {flag_id}", "secondary"))
+    await ctx.notify_mods(
+        f"🚩 flag #{flag_id} [{ctx.channel.platform.value} #{ctx.channel.name}] "
+        f"{author.shown_name}: “{message.text[:200]}” — {hit.category}: {hit.reason} "
+        f"(score {result.score:.2f}); {taken}", buttons=buttons)
+    return flag_id
+
+
+NOTICES_PER_MINUTE = 10
+
+
+async def _hold_notice(ctx: Context, state: ToxState, now: float) -> bool:
+    """Past NOTICES_PER_MINUTE per community, flags are still queued but announced in one
+    digest a minute later instead of one notice each (a raid must not bury #mod-log)."""
+    times = state.notices.setdefault(ctx.scope, deque())
+    while times and times[0] <= now - 60:
+        times.popleft()
+    if len(times) < NOTICES_PER_MINUTE:
+        times.append(now)
+        return False
+    first = not state.held.get(ctx.scope)
+    state.held[ctx.scope] = state.held.get(ctx.scope, 0) + 1  # before awaiting: flags are
+    if first:  # recorded concurrently, and only the first may schedule the digest
+        await ctx.bot.timers.at(
+            "toxicity.digest", now + 60, {"scope": ctx.scope, "channel": ctx.channel.to_dict()},
+            key=f"toxicity:digest:{ctx.scope}", grace=math.inf)  # late is better than never
+    return True
