@@ -82,6 +82,40 @@ async def test_configured_actions_delete_and_escalate_timeouts_within_the_window
     assert "timeout troll by auto" in log and "warn troll by auto" in log
 
 
+async def test_an_automatic_action_the_platform_refuses_is_reported_and_left_for_review(
+        cmbot_harness):
+    h = await cmbot_harness(_config('action_insults = "timeout"\nescalation = ["1m"]\n'))
+    h.platforms[D].refuse.add("timeout")  # Discord without Timeout Members answers 403
+    sent = await h.say("you are trash", user="troll", platform=D)
+    [notice] = _mod_notices(sent)
+    assert notice.text.endswith("; deleted, timeout refused by the platform (missing "
+                                "permission) — flagged for review"), notice.text
+    assert "timed out" not in notice.text
+    assert "flag timeout 1" in [b.command for b in notice.buttons]
+    assert [s.kind for s in sent if s.kind != "send"] == ["delete"], "applied once, by the plugin"
+    row = await h.bot.storage.fetchone("SELECT status FROM tox_flags WHERE id=1")
+    assert row["status"] == "open"
+    await h.advance(2)
+    assert (await h.say("!flags", **MOD))[0].text.startswith("1 open: #1 troll")
+    log = (await h.say("!modlog troll", **MOD))[0].text
+    assert "timeout refused by the platform" in log
+    h.platforms[D].refuse.clear()  # the permission is given back
+    sent = await h.say("you are trash", user="troll", platform=D)
+    [notice] = _mod_notices(sent)
+    assert notice.text.endswith("; timed out 1m") and "refused" not in notice.text
+    assert [s.kind for s in sent if s.kind != "send"] == ["delete", "timeout"]
+
+
+async def test_a_refused_automatic_delete_is_reported(cmbot_harness):
+    h = await cmbot_harness(_config('action_links = "delete"\n'))
+    h.platforms[T].refuse.add("delete")
+    sent = await h.say("free skins at scam-site.xyz/win", user="troll", platform=T)
+    [notice] = _mod_notices(sent)
+    assert notice.text.endswith("; delete refused by the platform (missing permission) — "
+                                "flagged for review")
+    assert [s.kind for s in sent if s.kind != "send"] == []
+
+
 async def test_moderators_and_vips_are_exempt_and_bans_are_never_default(cmbot_harness):
     h = await cmbot_harness(_config())
     assert await h.say("you are trash", role=Role.VIP, user="vip") == []

@@ -12,6 +12,7 @@ from typing import Any
 
 from cmbot import (
     Action,
+    ActionResult,
     Button,
     Capability,
     Context,
@@ -111,30 +112,78 @@ async def _act(ctx: Context, state: ToxState, settings: dict[str, Any], message:
             action = "warn"
     verdict = Verdict(_VERDICT.get(action, Action.FLAG), hit.reason, hit.category,
                       result.score, seconds)
-    record = _record(ctx, state, message, result, action, seconds, now)
     if action == "flag" and ctx.bot.busy() < BACKGROUND_FLAGS:
         # nothing later on this path depends on the row: write it and tell the mods off
         # the message path (strikes for timeouts are counted from it, so those wait)
-        ctx.defer(record, "flag")
+        ctx.defer(_record(ctx, state, message, result, action, seconds, now, ()), "flag")
         return verdict
-    return dataclasses.replace(verdict, flag_id=await record)
+    # the plugin acts itself, so that the notice says what the platform answered
+    outcomes = await _carry_out(ctx, message, action, seconds, hit.reason)
+    flag_id = await _record(ctx, state, message, result, action, seconds, now, outcomes)
+    return dataclasses.replace(verdict, flag_id=flag_id, applied=bool(outcomes))
+
+
+async def _carry_out(ctx: Context, message: Message, action: str, seconds: int,
+                     reason: str) -> tuple[ActionResult, ...]:
+    """Delete the message, then time out or ban its author, as the core would; each
+    :class:`ActionResult` is kept for the notice and the mod log."""
+    if action not in ("delete", "timeout", "ban"):
+        return ()
+    bot, author = ctx.bot, message.author
+    outcomes = [await bot.delete(message, reason)]
+    if action == "timeout":
+        outcomes.append(await bot.timeout(author, message.channel, seconds, reason))
+    elif action == "ban":
+        outcomes.append(await bot.ban(author, message.channel, reason))
+    return tuple(outcomes)
+
+
+_PROBLEMS = {"refused": "refused by the platform (missing permission)",
+             "unsupported": "not possible on this platform",
+             "rate limited": "not done (too many actions in this channel just now)",
+             "no platform": "not done (the platform is not connected)"}
+
+
+def _problem(outcome: ActionResult) -> str:
+    if outcome.problem.startswith("failed"):
+        return f"failed ({outcome.problem.partition(': ')[2] or 'error'})"
+    return _PROBLEMS.get(outcome.problem, f"not done ({outcome.problem})")
+
+
+def _taken(action: str, seconds: int, outcomes: tuple[ActionResult, ...]) -> tuple[str, str]:
+    """What the notice says was done, and what the mod log adds when the platform did not
+    do all of it (empty when it did). A flag whose action was not done stays open and the
+    notice says so: it is for a moderator now."""
+    done = {"flag": "flagged for review", "warn": "warned", "delete": "deleted",
+            "timeout": f"timed out {format_duration(seconds)}", "ban": "banned"}
+    missed = [o for o in outcomes if not o.done]
+    if not missed:
+        return done[action], ""
+    parts = [done[o.action] if o.done else f"{o.action} {_problem(o)}" for o in outcomes]
+    return ", ".join(parts) + " — flagged for review", \
+        "; ".join(f"{o.action} {_problem(o)}" for o in missed)
 
 
 BACKGROUND_FLAGS = 32  # past this many flags being written, write on the message path
 
 
 async def _record(ctx: Context, state: ToxState, message: Message, result: Assessment,
-                  action: str, seconds: int, now: float) -> int:
-    """Store the flag (and the mod log line for automatic actions), warn, tell the mods."""
+                  action: str, seconds: int, now: float,
+                  outcomes: tuple[ActionResult, ...]) -> int:
+    """Store the flag (and the mod log line for automatic actions), warn, tell the mods
+    what was done and what the platform refused."""
     author, hit = message.author, result.hit
     assert hit is not None
+    taken, missed = _taken(action, seconds, outcomes)
     flag_id = await state.store.add_flag(
         scope=ctx.scope, channel=ctx.channel.to_dict(),
         message_id=message.id, user_key=author.key, user_name=author.shown_name,
         text=message.text, category=hit.category, reason=hit.reason, score=result.score,
         action=action, created_at=now)
     if action in ("warn", "timeout", "delete", "ban"):
-        await state.store.log(ctx.scope, author.key, author.shown_name, action, hit.reason,
+        # a refused timeout still counts as a strike: escalation follows what the user did
+        reason = f"{hit.reason} — {missed}" if missed else hit.reason
+        await state.store.log(ctx.scope, author.key, author.shown_name, action, reason,
                               "auto", now, flag_id)
     if action == "warn":
         native = ctx.bot.can(ctx.channel, Capability.WARN) and await ctx.bot.warn(
@@ -142,9 +191,6 @@ async def _record(ctx: Context, state: ToxState, message: Message, result: Asses
         if not native:
             await ctx.send(f"@{author.name} please keep it friendly — this is a warning "
                            f"({hit.category}).", priority=Priority.NORMAL)
-    taken = {"flag": "flagged for review", "warn": "warned",
-             "delete": "deleted", "timeout": f"timed out {format_duration(seconds)}",
-             "ban": "banned"}[action]
     if await _hold_notice(ctx, state, now):
         return flag_id
     buttons = (Button("Allow", f"flag allow {flag_id}", "success"),
