@@ -68,6 +68,7 @@ class FakeDiscord(LocalServer):
         self.connected = asyncio.Event()
         self.session = "sess-1"
         self.refuse_intents = False
+        self.forbid_timeouts = False  # 403, as without the Timeout Members permission
         self.uploads: dict[str, bytes] = {}  # close with 4014, as Discord does without the intent
 
     # --- server ----------------------------------------------------------------------
@@ -320,6 +321,8 @@ class FakeDiscord(LocalServer):
                                            webhook=True))
         if parts[0] == "guilds" and len(parts) >= 3:
             if parts[2] == "members" and method == "PATCH":
+                if self.forbid_timeouts:
+                    return _json({"message": "Missing Permissions", "code": 50013}, 403)
                 member = self.member(int(parts[3]), "someone")
                 member["communication_disabled_until"] = body.get(
                     "communication_disabled_until")
