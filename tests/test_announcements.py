@@ -82,6 +82,7 @@ async def test_viewers_see_the_next_event_and_only_moderators_manage_events(cmbo
     ('!event add "Stream" friday 20:00 repeat:"* * * * *"',
      'repeat:"* * * * *" runs every 1m; an event repeats at most hourly'),
     ('!event add "Stream" friday 20:00 repeat:"0,30 20 * * fri"', "runs every 30m"),
+    ('!event add "Stream" friday 20:00 repeat:"0 20 30 2 *"', "never runs"),
     ('!event add "Stream" friday 20:00 remind:30d',
      "remind:30d is not shorter than the 4d7h until the start, so it would never be sent"),
     ('!event add "Stream" friday 20:00 remind:1h,8d repeat:weekly',

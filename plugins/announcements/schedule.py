@@ -12,6 +12,7 @@ from . import templates
 
 MIN_REPEAT = 3600.0  # an event repeats at most hourly
 SAMPLED_RUNS = 100  # runs looked at for the shortest gap between two (weeks of hourly runs)
+SAMPLED_SPAN = 400 * 86400.0  # or the runs of a year and a bit (a DST change, leap days)
 OFF = ("none", "no", "off")
 
 
@@ -27,10 +28,10 @@ def repeat_expression(value: str | None, starts: datetime, tz: str) -> str | Non
     expression = shortcuts.get(value.lower(), value)
     try:
         cron = Cron.parse(expression, tz)
+        gap = shortest_gap(cron, starts)
     except CronError as exc:
         raise CommandError(f"repeat: {exc}; or write repeat:weekly / repeat:daily") from None
-    if len(cron.minutes) > 1:  # two runs within one hour
-        gap = shortest_gap(cron, starts)
+    if gap < MIN_REPEAT:
         raise CommandError(
             f'repeat:"{expression}" runs every {format_duration(gap)}; an event repeats at '
             f'most hourly (one minute in the expression, e.g. repeat:"0 20 * * fri"). For '
@@ -43,6 +44,8 @@ def shortest_gap(cron: Cron, starts: datetime) -> float:
     runs = [cron.next_after(starts - timedelta(seconds=1))]
     for _ in range(SAMPLED_RUNS):
         runs.append(cron.next_after(runs[-1]))
+        if (runs[-1] - runs[0]).total_seconds() > SAMPLED_SPAN:
+            break
     return min((b - a).total_seconds() for a, b in zip(runs, runs[1:], strict=False))
 
 
