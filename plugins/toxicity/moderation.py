@@ -115,12 +115,24 @@ async def _act(ctx: Context, state: ToxState, settings: dict[str, Any], message:
     if action == "flag" and ctx.bot.busy() < BACKGROUND_FLAGS:
         # nothing later on this path depends on the row: write it and tell the mods off
         # the message path (strikes for timeouts are counted from it, so those wait)
-        ctx.defer(_record(ctx, state, message, result, action, seconds, now, ()), "flag")
+        ctx.defer(_record(ctx, state, message, result, action, seconds, now), "flag")
         return verdict
-    # the plugin acts itself, so that the notice says what the platform answered
-    outcomes = await _carry_out(ctx, message, action, seconds, hit.reason)
-    flag_id = await _record(ctx, state, message, result, action, seconds, now, outcomes)
-    return dataclasses.replace(verdict, flag_id=flag_id, applied=bool(outcomes))
+    flag_id = await _store(ctx, state, message, result, action, now)
+    verdict = dataclasses.replace(verdict, flag_id=flag_id)
+    if action not in ENFORCED:
+        await _warn_and_notify(ctx, state, message, result, action, seconds, now, flag_id)
+        return verdict
+    # the plugin acts itself, off the message path (the platform may be slow), so that
+    # the notice says what the platform answered; the core does not act again
+    if ctx.bot.busy() < BACKGROUND_FLAGS:
+        ctx.defer(_enforce(ctx, state, message, result, action, seconds, now, flag_id),
+                  "action")
+    else:
+        await _enforce(ctx, state, message, result, action, seconds, now, flag_id)
+    return dataclasses.replace(verdict, applied=True)
+
+
+ENFORCED = ("delete", "timeout", "ban")
 
 
 async def _carry_out(ctx: Context, message: Message, action: str, seconds: int,
@@ -168,31 +180,63 @@ BACKGROUND_FLAGS = 32  # past this many flags being written, write on the messag
 
 
 async def _record(ctx: Context, state: ToxState, message: Message, result: Assessment,
-                  action: str, seconds: int, now: float,
-                  outcomes: tuple[ActionResult, ...]) -> int:
-    """Store the flag (and the mod log line for automatic actions), warn, tell the mods
-    what was done and what the platform refused."""
+                  action: str, seconds: int, now: float) -> int:
+    """Store a flag or a warning, warn, tell the mods."""
+    flag_id = await _store(ctx, state, message, result, action, now)
+    await _warn_and_notify(ctx, state, message, result, action, seconds, now, flag_id)
+    return flag_id
+
+
+async def _store(ctx: Context, state: ToxState, message: Message, result: Assessment,
+                 action: str, now: float) -> int:
+    """The flag, and the mod log line of an automatic action (a strike for escalation,
+    even when the platform then refuses it: escalation follows what the user did)."""
     author, hit = message.author, result.hit
     assert hit is not None
-    taken, missed = _taken(action, seconds, outcomes)
     flag_id = await state.store.add_flag(
         scope=ctx.scope, channel=ctx.channel.to_dict(),
         message_id=message.id, user_key=author.key, user_name=author.shown_name,
         text=message.text, category=hit.category, reason=hit.reason, score=result.score,
         action=action, created_at=now)
-    if action in ("warn", "timeout", "delete", "ban"):
-        # a refused timeout still counts as a strike: escalation follows what the user did
-        reason = f"{hit.reason} — {missed}" if missed else hit.reason
-        await state.store.log(ctx.scope, author.key, author.shown_name, action, reason,
+    if action in ("warn", *ENFORCED):
+        await state.store.log(ctx.scope, author.key, author.shown_name, action, hit.reason,
                               "auto", now, flag_id)
+    return flag_id
+
+
+async def _enforce(ctx: Context, state: ToxState, message: Message, result: Assessment,
+                   action: str, seconds: int, now: float, flag_id: int) -> None:
+    """Carry out an automatic action, note in the mod log what the platform refused, and
+    tell the mods what was done."""
+    assert result.hit is not None
+    outcomes = await _carry_out(ctx, message, action, seconds, result.hit.reason)
+    taken, missed = _taken(action, seconds, outcomes)
+    if missed:
+        await state.store.note(flag_id, missed)
+    await _notify(ctx, state, message, result, flag_id, taken, now)
+
+
+async def _warn_and_notify(ctx: Context, state: ToxState, message: Message,
+                           result: Assessment, action: str, seconds: int, now: float,
+                           flag_id: int) -> None:
+    author, hit = message.author, result.hit
+    assert hit is not None
     if action == "warn":
         native = ctx.bot.can(ctx.channel, Capability.WARN) and await ctx.bot.warn(
             author, ctx.channel, f"please keep it friendly ({hit.category})")
         if not native:
             await ctx.send(f"@{author.name} please keep it friendly — this is a warning "
                            f"({hit.category}).", priority=Priority.NORMAL)
+    await _notify(ctx, state, message, result, flag_id, _taken(action, seconds, ())[0], now)
+
+
+async def _notify(ctx: Context, state: ToxState, message: Message, result: Assessment,
+                  flag_id: int, taken: str, now: float) -> None:
+    """The mod notice of a flag, with its buttons (or a place in the next digest)."""
+    author, hit = message.author, result.hit
+    assert hit is not None
     if await _hold_notice(ctx, state, now):
-        return flag_id
+        return
     buttons = (Button("Allow", f"flag allow {flag_id}", "success"),
                Button("Remove", f"flag remove {flag_id}", "danger"),
                Button("Timeout", f"flag timeout {flag_id}", "secondary"))
@@ -200,7 +244,6 @@ async def _record(ctx: Context, state: ToxState, message: Message, result: Asses
         f"🚩 flag #{flag_id} [{ctx.channel.platform.value} #{ctx.channel.name}] "
         f"{author.shown_name}: “{message.text[:200]}” — {hit.category}: {hit.reason} "
         f"(score {result.score:.2f}); {taken}", buttons=buttons)
-    return flag_id
 
 
 NOTICES_PER_MINUTE = 10

@@ -127,6 +127,12 @@ class ToxStore:
             "flag_id) VALUES(?,?,?,?,?,?,?,?)",
             (scope, user_key, user_name, action, reason, by, now, flag_id))
 
+    async def note(self, flag_id: int, text: str) -> None:
+        """Add to the reason of a flag's automatic action (what the platform refused)."""
+        await self.db.execute(
+            "UPDATE tox_modlog SET reason = reason || ' — ' || ? WHERE flag_id=? AND by='auto'",
+            (text, flag_id))
+
     async def strikes(self, scope: str, user_key: str, since: float) -> int:
         return int(await self.db.fetchval(
             "SELECT COUNT(*) FROM tox_modlog WHERE scope=? AND user_key=? AND at>=? AND "
