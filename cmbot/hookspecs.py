@@ -124,7 +124,8 @@ def cmbot_variables(ctx: Context) -> dict[str, str] | None:
 @hookspec
 def cmbot_forget_user(bot: Bot, user_key: str) -> None:
     """Called when a user's data must be erased (``platform:id``). Delete every row the
-    plugin stores about that user."""
+    plugin stores about that user, except a record kept for a legitimate interest (the
+    toxicity plugin's moderation record): pseudonymise that one and say so to the user."""
 
 
 @hookspec

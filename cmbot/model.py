@@ -246,7 +246,12 @@ class Action(enum.IntEnum):
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    """A moderation plugin's decision about one message."""
+    """A moderation plugin's decision about one message.
+
+    ``applied``: the plugin already carried the action out through the bot (``bot.delete``,
+    ``bot.timeout``, ``bot.ban``) so that it could report each :class:`ActionResult`
+    honestly; the core then does not apply it again.
+    """
 
     action: Action
     reason: str
@@ -254,6 +259,7 @@ class Verdict:
     score: float = 0.0
     timeout_seconds: int = 0
     flag_id: int | None = None
+    applied: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -109,8 +109,9 @@ class Pipeline:
         return verdict
 
     async def _apply(self, message: Message, verdict: Verdict, plugin: str) -> None:
-        """Carry out a verdict through the same actions plugins use."""
-        if verdict.action < Action.DELETE:
+        """Carry out a verdict through the same actions plugins use (unless the plugin
+        already did, to report the outcome itself)."""
+        if verdict.action < Action.DELETE or verdict.applied:
             return
         outbound = self.parts.outbound
         await outbound.delete(plugin, message)

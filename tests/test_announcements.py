@@ -79,6 +79,18 @@ async def test_viewers_see_the_next_event_and_only_moderators_manage_events(cmbo
     ('!event add "Stream" friday 20:00 tz:Mars/Base', "unknown time zone 'Mars/Base'"),
     ('!event add "Stream" friday 20:00 repeat:"0 0 20 * * fri 2026"', "has 7 fields"),
     ('!event add "Stream" friday 20:00 remind:soon', "<remind>: 'soon' is not a duration"),
+    ('!event add "Stream" friday 20:00 repeat:"* * * * *"',
+     'repeat:"* * * * *" runs every 1m; an event repeats at most hourly'),
+    ('!event add "Stream" friday 20:00 repeat:"0,30 20 * * fri"', "runs every 30m"),
+    ('!event add "Stream" friday 20:00 repeat:"0 20 30 2 *"', "never runs"),
+    ('!event add "Stream" friday 20:00 remind:30d',
+     "remind:30d is not shorter than the 4d7h until the start, so it would never be sent"),
+    ('!event add "Stream" friday 20:00 remind:1h,8d repeat:weekly',
+     # the shortest gap is real time: one week of the year is an hour short (DST)
+     'remind:8d is not shorter than the 6d23h between two runs of repeat:"0 20 * * 5"'),
+    ('!event add "Stream" 21:00 repeat:"0 20 * * fri"',
+     'Mon 5 Jan 21:00 CET is not a run of repeat:"0 20 * * fri" (its first run after that '
+     "is Fri 9 Jan 20:00 CET); give a time it runs at"),
     ('!event edit 99 title:"New"', "there is no event #99 here"),
     ("!timer add t every:10s hi", "<every> must be at least 60s"),
     ("!timer add t hello", "missing every:..."),
@@ -92,6 +104,35 @@ async def test_bad_input_gets_a_clear_reply_with_an_example_and_changes_nothing(
     assert await h.bot.storage.fetchval("SELECT COUNT(*) FROM ann_events") == 0
     assert await h.bot.storage.fetchval("SELECT COUNT(*) FROM ann_timers") == 0
     assert [t for t in await h.bot.scheduler.list() if t.kind.startswith("ann.")] == []
+
+
+async def test_a_cron_repeat_gives_the_first_run_and_edits_keep_to_it(cmbot_harness):
+    h = await cmbot_harness(CONFIG)  # Monday 2026-01-05 13:00 Paris
+    confirm, _ = _split(await h.say('!event add "Stream" friday 20:00 remind:2d repeat:"0 20 '
+                                    '* * mon,fri"', **MOD))
+    assert confirm.text.startswith("✓ event #1 “Stream” on Fri 9 Jan 20:00 CET"), confirm.text
+    assert "reminders 2d before (Wed 7 Jan 20:00 CET)" in confirm.text
+    await h.advance(5)
+    [refused] = await h.say('!event edit 1 remind:3d', **MOD)  # runs Fri, Mon: 3 days
+    assert "remind:3d is not shorter than the 2d23h between two runs" in refused.text  # DST
+    await h.advance(5)
+    [refused] = await h.say('!event edit 1 when:"saturday 18:00"', **MOD)
+    assert refused.text.startswith('✗ Sat 10 Jan 18:00 CET is not a run of repeat:"0 20 * * '
+                                   'mon,fri"') and "repeat:weekly" in refused.text
+    await h.advance(5)
+    moved, _ = _split(await h.say('!event edit 1 when:"saturday 18:00" repeat:weekly', **MOD))
+    assert moved.text.startswith("✓ event #1 updated; reminders 2d before (Thu 8 Jan")
+    [shown] = await h.say("!event show 1", **MOD)
+    assert "repeat: 0 18 * * 6" in shown.text and "Sat 10 Jan 18:00" in shown.text
+    await h.advance(5)
+    hourly, _ = _split(await h.say('!event add "Check-in" 14:00 remind:10m repeat:"0 * * * *"',
+                                   **MOD))
+    assert hourly.text.startswith("✓ event #2") and "repeats (0 * * * *)" in hourly.text
+    await h.advance(5)
+    later, _ = _split(await h.say('!event add "Soon" tuesday 10:00 remind:2d repeat:weekly',
+                                  **MOD))
+    assert "no reminders (2d before from the next run on: the first one starts sooner)" \
+        in later.text
 
 
 async def test_usage_errors_show_an_example(cmbot_harness):

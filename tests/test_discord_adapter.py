@@ -206,6 +206,17 @@ async def test_timeout_action_calls_member_timeout(running, fake):
     assert patch[0].body["communication_disabled_until"]
 
 
+async def test_a_timeout_discord_refuses_is_not_announced_as_done(running, fake):
+    await running(extra='[plugins.toxicity]\naction_insults = "timeout"\n'
+                        'escalation = ["1m"]\n')
+    fake.forbid_timeouts = True  # Timeout Members removed from the bot's role
+    await fake.say("general", 12, "viewervic", "you are a worthless idiot and a loser")
+    [notice] = await fake.wait_for(lambda: [t for t in fake.channel_texts("mod-log")
+                                            if t.startswith("🚩 flag #1")])
+    assert "timeout refused by the platform (missing permission) — flagged for review" \
+        in notice and "timed out" not in notice
+
+
 async def test_poll_voted_with_buttons_counts_once_and_acks_privately(running, fake):
     run = await running()
     iid = await fake.interact("general", **MOD, data=slash(

@@ -82,6 +82,40 @@ async def test_configured_actions_delete_and_escalate_timeouts_within_the_window
     assert "timeout troll by auto" in log and "warn troll by auto" in log
 
 
+async def test_an_automatic_action_the_platform_refuses_is_reported_and_left_for_review(
+        cmbot_harness):
+    h = await cmbot_harness(_config('action_insults = "timeout"\nescalation = ["1m"]\n'))
+    h.platforms[D].refuse.add("timeout")  # Discord without Timeout Members answers 403
+    sent = await h.say("you are trash", user="troll", platform=D)
+    [notice] = _mod_notices(sent)
+    assert notice.text.endswith("; deleted, timeout refused by the platform (missing "
+                                "permission) — flagged for review"), notice.text
+    assert "timed out" not in notice.text
+    assert "flag timeout 1" in [b.command for b in notice.buttons]
+    assert [s.kind for s in sent if s.kind != "send"] == ["delete"], "applied once, by the plugin"
+    row = await h.bot.storage.fetchone("SELECT status FROM tox_flags WHERE id=1")
+    assert row["status"] == "open"
+    await h.advance(2)
+    assert (await h.say("!flags", **MOD))[0].text.startswith("1 open: #1 troll")
+    log = (await h.say("!modlog troll", **MOD))[0].text
+    assert "timeout refused by the platform" in log
+    h.platforms[D].refuse.clear()  # the permission is given back
+    sent = await h.say("you are trash", user="troll", platform=D)
+    [notice] = _mod_notices(sent)
+    assert notice.text.endswith("; timed out 1m") and "refused" not in notice.text
+    assert [s.kind for s in sent if s.kind != "send"] == ["delete", "timeout"]
+
+
+async def test_a_refused_automatic_delete_is_reported(cmbot_harness):
+    h = await cmbot_harness(_config('action_links = "delete"\n'))
+    h.platforms[T].refuse.add("delete")
+    sent = await h.say("free skins at scam-site.xyz/win", user="troll", platform=T)
+    [notice] = _mod_notices(sent)
+    assert notice.text.endswith("; delete refused by the platform (missing permission) — "
+                                "flagged for review")
+    assert [s.kind for s in sent if s.kind != "send"] == []
+
+
 async def test_moderators_and_vips_are_exempt_and_bans_are_never_default(cmbot_harness):
     h = await cmbot_harness(_config())
     assert await h.say("you are trash", role=Role.VIP, user="vip") == []
@@ -188,15 +222,79 @@ async def test_a_burst_of_hostile_lines_raises_one_alert_with_rate_and_baseline(
     assert "10 flagged/hostile lines in the last 60s (usual: 0.0)" in alerts[0].text
 
 
-async def test_retention_and_forget_user_delete_flagged_text(cmbot_harness):
+async def test_retention_deletes_flagged_text(cmbot_harness):
     h = await cmbot_harness(_config("retention_days = 1\n"))
     await h.say("you are trash", user="troll")
-    await h.say("uninstall now", user="other")
-    await h.say("!forgetme", user="troll")
-    rows = await h.bot.storage.fetchall("SELECT user_name FROM tox_flags")
-    assert [r["user_name"] for r in rows] == ["other"]
     await h.advance("1d1h")
     assert await h.bot.storage.fetchval("SELECT COUNT(*) FROM tox_flags") == 0
+    assert await h.bot.storage.fetchval("SELECT COUNT(*) FROM tox_modlog") == 0
+
+
+async def test_forgetme_keeps_the_moderation_record_pseudonymised_and_escalation_goes_on(
+        cmbot_harness):
+    h = await cmbot_harness(_config('action_insults = "timeout"\n'))
+    await h.say("you are trash", user="troll")  # strike 1: a warning, flag #1
+    await h.say("uninstall the game", user="troll")  # strike 2: 10m, flag #2 (still open)
+    await h.advance(2)
+    await h.say("!flag remove 1", **MOD)
+    await h.say("uninstall now", user="other")
+    reply = (await h.say("!forgetme", user="troll"))[0].text
+    assert "kept, with your name replaced by a pseudonym" in reply
+    rows = await h.bot.storage.fetchall("SELECT id, user_name, text FROM tox_flags ORDER BY id")
+    [pseudonym] = {r["user_name"] for r in rows[:2]}
+    assert pseudonym.startswith("forgotten-") and "troll" not in pseudonym
+    assert [tuple(r) for r in rows] == [(1, pseudonym, ""),  # decided: text erased
+                                        (2, pseudonym, "uninstall the game"),  # open: kept
+                                        (3, "other", "uninstall now")]
+    log = (await h.say("!modlog", **MOD))[0].text
+    assert "troll" not in log and f"warn {pseudonym} by auto" in log
+    await h.advance(2)
+    await h.say("you are trash", user="troll")  # strike 3 even after !forgetme
+    assert h.last.verdict.action == Action.TIMEOUT and h.last.verdict.timeout_seconds == 3600
+    await h.advance(2)
+    sent = await h.say("!flag timeout 2", **MOD)  # the open flag can still be acted on
+    assert ("timeout", 600) in [(s.kind, s.seconds) for s in sent]
+    help_text = (await h.say("!help forgetme", user="someone"))[0].text
+    assert "moderation records are kept under a pseudonym" in help_text
+
+
+async def test_an_old_flag_id_never_points_at_a_new_flag(cmbot_harness):
+    h = await cmbot_harness(_config("retention_days = 1\n"))
+    [notice] = _mod_notices(await h.say("you are trash", user="troll"))
+    assert "flag timeout 1" in [b.command for b in notice.buttons]
+    await h.advance("1d1h")  # retention empties the table
+    await h.say("uninstall the game", user="innocent-ish")
+    assert await h.bot.storage.fetchval("SELECT id FROM tox_flags") == 2
+    await h.advance(2)
+    sent = await h.say("!flag timeout 1", **MOD)  # the old notice's button
+    assert "there is no flag #1 here" in sent[0].text
+    assert [s.kind for s in sent if s.kind != "send"] == []
+
+
+async def test_the_migration_keeps_flags_and_starts_ids_past_every_id_handed_out(
+        cmbot_harness, tmp_path):
+    from cmbot_plugins.toxicity.store import MIGRATIONS
+
+    from cmbot.storage import Storage
+    old = Storage(tmp_path / "cmbot.db")  # a database of the previous version
+    await old.open()
+    await old.migrate("toxicity", MIGRATIONS[:1])
+    for i in (1, 2, 3):
+        await old.execute(
+            "INSERT INTO tox_flags(scope, channel, message_id, user_key, user_name, text, "
+            "category, reason, score, action, created_at) "
+            "VALUES('main', '{}', 'm', 'twitch:u', 'u', ?, 'insults', 'r', 1, 'flag', ?)",
+            (f"line {i}", 1.7e9 + i))
+    await old.execute("INSERT INTO tox_modlog(scope, user_key, user_name, action, reason, "
+                      "by, at, flag_id) VALUES('main', 'twitch:u', 'u', 'delete', 'r', 'mo', "
+                      "1.7e9, 4)")  # flag #4 is gone, its notice may still be read
+    await old.execute("DELETE FROM tox_flags WHERE id=3")
+    await old.close()
+    h = await cmbot_harness(_config())
+    texts = await h.bot.storage.fetchall("SELECT id, text FROM tox_flags ORDER BY id")
+    assert [tuple(r) for r in texts] == [(1, "line 1"), (2, "line 2")]
+    await h.say("you are trash", user="troll")
+    assert await h.bot.storage.fetchval("SELECT MAX(id) FROM tox_flags") == 5
 
 
 @pytest.mark.parametrize("text", ["Z\u0336\u0337" * 4000, "x" * 10_000, "\u202e\u200bkys\x00",

@@ -79,6 +79,9 @@ class FakePlatform(PlatformAdapter):
         self.deleted: set[str] = set()
         self.native_events: dict[str, dict[str, object]] = {}
         self.live: bool | None = None
+        # actions the platform says no to, as Discord does without Timeout Members (403):
+        # ``refuse.add("timeout")``; a refused action is not recorded in ``sent``
+        self.refuse: set[str] = set()
 
     def _now(self) -> float:
         return self.bot.clock.time() if self.bot else 0.0
@@ -104,17 +107,23 @@ class FakePlatform(PlatformAdapter):
         return msg_id
 
     async def delete(self, message: Message) -> bool:
+        if "delete" in self.refuse:
+            return False
         self.deleted.add(message.id)
         self.record(Sent("delete", self.platform, message.channel, message.text, message.id,
                          user=message.author, reason="removed", at=self._now()))
         return True
 
     async def timeout(self, user: User, channel: Channel, seconds: int, reason: str) -> bool:
+        if "timeout" in self.refuse:
+            return False
         self.record(Sent("timeout", self.platform, channel, user=user, seconds=seconds,
                          reason=reason, at=self._now()))
         return True
 
     async def ban(self, user: User, channel: Channel, reason: str) -> bool:
+        if "ban" in self.refuse:
+            return False
         self.record(Sent("ban", self.platform, channel, user=user, reason=reason,
                          at=self._now()))
         return True

@@ -4,19 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from cmbot import (
-    CommandError,
-    Context,
-    Cron,
-    CronError,
-    format_duration,
-    get_zone,
-    parse_duration,
-    parse_when,
-)
+from cmbot import CommandError, Context, format_duration, get_zone, parse_duration, parse_when
 
 from . import templates
 from .events import announce, arm, sync_native, values
+from .schedule import check_first_run, check_reminders, repeat_expression
 from .state import MAX_REMINDERS, PLATFORMS, state_of
 from .store import Event
 
@@ -34,21 +26,6 @@ def _when(text: str, tz: str, now: datetime) -> tuple[datetime, str]:
             if problem is None or "past" in str(exc):
                 problem = str(exc)
     raise CommandError(problem or "missing time")
-
-
-def _repeat(value: str | None, starts: datetime, tz: str) -> str | None:
-    if value is None or value.lower() in ("none", "no", "off"):
-        return None
-    local = starts.astimezone(get_zone(tz))
-    dow = (local.weekday() + 1) % 7
-    shortcuts = {"weekly": f"{local.minute} {local.hour} * * {dow}",
-                 "daily": f"{local.minute} {local.hour} * * *"}
-    expression = shortcuts.get(value.lower(), value)
-    try:
-        Cron.parse(expression, tz)
-    except CronError as exc:
-        raise CommandError(f"repeat: {exc}; or write repeat:weekly / repeat:daily") from None
-    return expression
 
 
 def _reminders(ctx: Context, given: list[float] | None) -> list[float]:
@@ -70,14 +47,17 @@ def _tz(ctx: Context, tz: str | None) -> str:
 
 
 def _describe_reminders(event: Event, kept: list[float], locale: str) -> str:
+    later = [r for r in event.reminders if r not in kept] if event.repeat else []
+    note = (f" ({', '.join(format_duration(r) for r in later)} before from the next run "
+            f"on: the first one starts sooner)") if later else ""
     if not kept:
-        return "no reminders"
+        return "no reminders" + note
     parts = []
     for before in kept:
         at = datetime.fromtimestamp(event.starts_at - before, UTC)
         shown = templates.format_when(at, event.tz, locale)
         parts.append(f"{format_duration(before)} before ({shown})")
-    return "reminders " + ", ".join(parts)
+    return "reminders " + ", ".join(parts) + note
 
 
 async def event_add(ctx: Context, title: str, when_and_description: str,
@@ -90,8 +70,12 @@ async def event_add(ctx: Context, title: str, when_and_description: str,
                            '20:00 remind:1h,10m')
     zone = _tz(ctx, tz)
     starts, description = _when(when_and_description, zone, ctx.now())
-    expression = _repeat(repeat, starts, zone)
+    expression = repeat_expression(repeat, starts, zone)
+    if expression:
+        check_first_run(expression, starts, zone, ctx.settings["locale"])
     reminders = _reminders(ctx, remind)
+    if remind is not None:  # the defaults that cannot fire are left out, not refused
+        check_reminders(reminders, starts, ctx.time(), expression, zone)
     upcoming = await state.store.upcoming(ctx.scope, ctx.time(), limit=1000)
     if len(upcoming) >= ctx.settings["max_events"]:
         raise CommandError(f"{len(upcoming)} upcoming events already; cancel some first")
@@ -158,10 +142,16 @@ async def event_edit(ctx: Context, id: int, description: str | None = None,
         starts, _ = _when(when, event.tz, ctx.now())
         moved = starts.timestamp() != event.starts_at
         event.starts_at = starts.timestamp()
+    starts = datetime.fromtimestamp(event.starts_at, UTC)
     if repeat is not None:
-        event.repeat = _repeat(repeat, datetime.fromtimestamp(event.starts_at, UTC), event.tz)
+        event.repeat = repeat_expression(repeat, starts, event.tz)
+    if event.repeat and (repeat is not None or when is not None or tz):
+        hint = "" if repeat is not None else \
+            ", or give the new repeat with it (repeat:weekly, repeat:off...)"
+        check_first_run(event.repeat, starts, event.tz, ctx.settings["locale"], hint)
     if remind is not None:
         event.reminders = _reminders(ctx, remind)
+        check_reminders(event.reminders, starts, ctx.time(), event.repeat, event.tz)
     if where is not None:
         event.platforms = sorted(set(where) | {ctx.channel.platform.value})
     if description is not None:

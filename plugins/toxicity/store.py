@@ -1,8 +1,12 @@
-"""Review queue, mod log and per-channel allowlists. Flagged text is stored only here,
-and deleted after the retention period or when its author asks to be forgotten."""
+"""Review queue, mod log and per-channel allowlists. Flagged text is stored only here and
+deleted after the retention period. When its author asks to be forgotten, the moderation
+record stays (legitimate interest: evidence under review, escalation) under a pseudonym:
+their name is replaced everywhere, and the text is erased from every decided flag (an
+open flag keeps it until a moderator decides it or the retention period ends)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
@@ -47,7 +51,43 @@ MIGRATIONS = [
         PRIMARY KEY (channel, kind, value)
     );
     """,
+    # 2: flag ids are never reused (a notice's buttons name a flag by id, and the highest
+    # id came back after retention or a forgotten user emptied the end of the table);
+    # ids start past every id ever handed out, including those only the mod log remembers
+    """
+    CREATE TABLE tox_flags_new (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        scope TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        user_key TEXT NOT NULL,
+        user_name TEXT NOT NULL,
+        text TEXT NOT NULL,
+        category TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        score REAL NOT NULL,
+        action TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'open',
+        created_at REAL NOT NULL,
+        decided_by TEXT,
+        decided_at REAL
+    );
+    INSERT INTO tox_flags_new SELECT * FROM tox_flags;
+    DROP TABLE tox_flags;
+    ALTER TABLE tox_flags_new RENAME TO tox_flags;
+    CREATE INDEX tox_flags_scope ON tox_flags(scope, status, id);
+    DELETE FROM sqlite_sequence WHERE name = 'tox_flags';
+    INSERT INTO sqlite_sequence(name, seq) SELECT 'tox_flags', MAX(
+        COALESCE((SELECT MAX(id) FROM tox_flags), 0),
+        COALESCE((SELECT MAX(flag_id) FROM tox_modlog), 0));
+    """,
 ]
+
+
+def pseudonym(user_key: str) -> str:
+    """The name a forgotten user's moderation record keeps: stable (one user's rows stay
+    recognisably one person's, ``!modlog forgotten-…`` finds them), not their name."""
+    return "forgotten-" + hashlib.sha256(user_key.encode()).hexdigest()[:8]
 
 
 class ToxStore:
@@ -87,6 +127,12 @@ class ToxStore:
             "flag_id) VALUES(?,?,?,?,?,?,?,?)",
             (scope, user_key, user_name, action, reason, by, now, flag_id))
 
+    async def note(self, flag_id: int, text: str) -> None:
+        """Add to the reason of a flag's automatic action (what the platform refused)."""
+        await self.db.execute(
+            "UPDATE tox_modlog SET reason = reason || ' — ' || ? WHERE flag_id=? AND by='auto'",
+            (text, flag_id))
+
     async def strikes(self, scope: str, user_key: str, since: float) -> int:
         return int(await self.db.fetchval(
             "SELECT COUNT(*) FROM tox_modlog WHERE scope=? AND user_key=? AND at>=? AND "
@@ -120,5 +166,12 @@ class ToxStore:
         return int(count)
 
     async def forget(self, user_key: str) -> None:
-        await self.db.execute("DELETE FROM tox_flags WHERE user_key=?", (user_key,))
-        await self.db.execute("DELETE FROM tox_modlog WHERE user_key=?", (user_key,))
+        """Pseudonymise a user's moderation record; it is not deleted (see the module)."""
+        name = pseudonym(user_key)
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "UPDATE tox_flags SET user_name=?, "
+                "text=CASE WHEN status='open' THEN text ELSE '' END WHERE user_key=?",
+                (name, user_key))
+            await tx.execute("UPDATE tox_modlog SET user_name=? WHERE user_key=?",
+                             (name, user_key))

@@ -80,6 +80,7 @@ class FakeDiscord(LocalServer):
         self.connected = asyncio.Event()
         self.session = "sess-1"
         self.refuse_intents = False
+        self.forbid_timeouts = False  # 403, as without the Timeout Members permission
         self.uploads: dict[str, bytes] = {}  # close with 4014, as Discord does without the intent
         self.in_other_guild = False
         self.command_error: tuple[int, int, str] | None = None  # status, code, message
@@ -390,6 +391,8 @@ class FakeDiscord(LocalServer):
                                            webhook=True))
         if parts[0] == "guilds" and len(parts) >= 3:
             if parts[2] == "members" and method == "PATCH":
+                if self.forbid_timeouts:
+                    return _json({"message": "Missing Permissions", "code": 50013}, 403)
                 member = self.member(int(parts[3]), "someone")
                 member["communication_disabled_until"] = body.get(
                     "communication_disabled_until")

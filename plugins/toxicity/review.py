@@ -1,0 +1,147 @@
+"""The review queue: moderators list open flags and decide them (allow, remove, timeout),
+read the mod log and permit a link."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from cmbot import (
+    ActionResult,
+    Arg,
+    Channel,
+    Command,
+    CommandError,
+    Context,
+    Message,
+    Role,
+    User,
+    format_duration,
+    hookimpl,
+)
+
+from .state import state_of
+
+
+async def _flag_row(ctx: Context, flag_id: int) -> Any:
+    row = await state_of(ctx.bot).store.flag(flag_id)
+    if row is None or row["scope"] != ctx.scope:
+        raise CommandError(f"there is no flag #{flag_id} here; {ctx.prefix}flags lists them")
+    if row["status"] != "open":
+        raise CommandError(f"flag #{flag_id} was already decided ({row['status']} by "
+                           f"{row['decided_by']})")
+    return row
+
+
+def _message_of(row: Any) -> Message:
+    channel = Channel.from_dict(json.loads(row["channel"]))
+    user_id = row["user_key"].split(":", 1)[1]
+    author = User(channel.platform, user_id, row["user_name"].lower(), row["user_name"])
+    return Message(row["message_id"], channel.platform, channel, author, row["text"],
+                   datetime.fromtimestamp(row["created_at"], UTC))
+
+
+async def _flags(ctx: Context) -> str:
+    state = state_of(ctx.bot)
+    rows = await state.store.open_flags(ctx.scope)
+    if not rows:
+        return "The review queue is empty."
+    total = await state.store.count_open(ctx.scope)
+    items = " | ".join(f"#{r['id']} {r['user_name']}: “{r['text'][:60]}” ({r['category']})"
+                       for r in rows)
+    return f"{total} open: {items} — {ctx.prefix}flag allow|remove|timeout <id>"
+
+
+async def _decided(ctx: Context, row: Any, status: str, action: str, reason: str) -> None:
+    state = state_of(ctx.bot)
+    assert ctx.user is not None
+    now = ctx.time()
+    if not await state.store.decide(row["id"], status, ctx.user.shown_name, now):
+        raise CommandError(f"flag #{row['id']} was just decided by someone else")
+    await state.store.log(ctx.scope, row["user_key"], row["user_name"], action, reason,
+                          ctx.user.shown_name, now, row["id"])
+
+
+async def _allow(ctx: Context, id: int, option: str | None = None) -> str:
+    row = await _flag_row(ctx, id)
+    state = state_of(ctx.bot)
+    await _decided(ctx, row, "allowed", "allow", f"false positive: {row['reason']}")
+    key = Channel.from_dict(json.loads(row["channel"])).key
+    from .normalize import for_matching
+    normalised = for_matching(row["text"])
+    await state.store.allow(key, "text", normalised)
+    extra = ""
+    if option:
+        term = row["reason"].split(": ", 1)[-1] if row["reason"].startswith("word list") \
+            else normalised
+        await state.store.allow(key, "term", normalised if term == normalised else term)
+        extra = " and its words are allowed in this channel from now on"
+    state.forget_channel(key)
+    return f"✓ flag #{id} allowed: the same message will not be flagged again{extra}"
+
+
+async def _remove(ctx: Context, id: int) -> str:
+    row = await _flag_row(ctx, id)
+    message = _message_of(row)
+    await _decided(ctx, row, "removed", "delete", row["reason"])
+    done = await ctx.bot.delete(message)
+    return f"✓ flag #{id}: message removed" if done else \
+        f"✓ flag #{id} recorded as removed (not deleted: {_why(done)})"
+
+
+async def _timeout(ctx: Context, id: int, duration: float | None = None) -> str:
+    row = await _flag_row(ctx, id)
+    message = _message_of(row)
+    seconds = int(duration or 600)
+    await _decided(ctx, row, "timedout", "timeout", f"{row['reason']} ({seconds}s)")
+    done = await ctx.bot.timeout(message.author, message.channel, seconds, row["reason"])
+    await ctx.bot.delete(message)
+    return (f"✓ flag #{id}: {row['user_name']} timed out for {format_duration(seconds)}"
+            if done else f"✓ flag #{id} recorded (not timed out: {_why(done)})")
+
+
+def _why(result: ActionResult) -> str:
+    return {"unsupported": "the platform cannot", "refused": "the platform refused"}.get(
+        result.problem, result.problem)
+
+
+async def _modlog(ctx: Context, user: Any = None) -> str:
+    rows = await state_of(ctx.bot).store.modlog(ctx.scope, str(user) if user else None)
+    if not rows:
+        return "Nothing in the mod log" + (f" for {user}." if user else ".")
+    items = []
+    for r in rows:
+        when = datetime.fromtimestamp(r["at"], UTC).strftime("%m-%d %H:%M")
+        items.append(f"{when} {r['action']} {r['user_name']} by {r['by']}: {r['reason']}")
+    return " | ".join(items)
+
+
+async def _permit(ctx: Context, user: Any) -> str:
+    state = state_of(ctx.bot)
+    seconds = float(ctx.settings["permit_seconds"])
+    name = str(user)
+    key = f"{ctx.channel.platform.value}:{(user.name or user.id or '').lower()}"
+    state.permits[key] = ctx.time() + seconds
+    return f"✓ {name} may post one link in the next {format_duration(seconds)}"
+
+
+@hookimpl
+def cmbot_commands() -> list[Command]:
+    mod = Role.MODERATOR
+    flag_id = Arg("id", "int", min=1)
+    return [
+        Command("flags", "the open review queue", _flags, role=mod),
+        Command("flag allow", "a false positive: allow it (--always: allow its words here)",
+                _allow, role=mod, args=[flag_id, Arg("option", "choice", required=False,
+                                                     choices=("--always", "always"))]),
+        Command("flag remove", "delete the flagged message", _remove, role=mod,
+                args=[flag_id]),
+        Command("flag timeout", "time the author out (default 10m) and delete the message",
+                _timeout, role=mod, args=[flag_id, Arg("duration", "duration", required=False,
+                                                      min=1, max=14 * 86400)]),
+        Command("modlog", "recent moderation decisions, optionally for one user", _modlog,
+                role=mod, args=[Arg("user", "user", required=False)]),
+        Command("permit", "let a user post one link", _permit, role=mod,
+                args=[Arg("user", "user")]),
+    ]
