@@ -227,3 +227,37 @@ async def test_a_viewers_feedback_summary_or_export_is_refused_and_never_stored_
     texts = [row.rsplit(",", 1)[-1] for row in
              next(tmp_path.glob("feedback-*.csv")).read_text().splitlines()[1:]]
     assert texts == ["great stream", "summary: the audio was fine"]
+
+
+@pytest.mark.parametrize("platform", [D, T, C])
+async def test_a_multi_choice_poll_takes_several_choices_separated_by_spaces_or_commas(
+        cmbot_harness, platform):
+    h = await cmbot_harness()
+    sent = await h.say('!poll start "Best maps?" Dust Mirage "Ancient ruins" Nuke multi:yes',
+                       platform=platform, **MOD)
+    assert "Several choices allowed: !vote 1 3 or !vote 1,3." in sent[0].text
+    assert (await h.say("!vote 1 2", platform=platform, user="ann")) == []
+    assert (await h.say("!vote 1,3", platform=platform, user="bob")) == []
+    assert (await h.say("!vote #2, 4 ,", platform=platform, user="cara")) == []
+    assert (await h.say("!vote mirage, ancient ruins", platform=platform, user="dan")) == []
+    assert (await h.say("!vote 4 4", platform=platform, user="eve")) == []
+    assert await _tally(h) == {1: 2, 2: 3, 3: 2, 4: 2}
+    bad = await h.say("!vote 1 9", platform=platform, user="fay")
+    assert bad[0].text == "✗ option 9 does not exist; choose 1 to 4"
+    assert await _tally(h) == {1: 2, 2: 3, 3: 2, 4: 2}  # nothing of a bad line is kept
+    [help_line] = await h.say("!help vote", platform=platform, user="gus")
+    assert "several in a multi-choice poll: 1 3 or 1,3" in help_line.text
+
+
+async def test_a_single_choice_poll_refuses_several_choices_with_a_clear_reply(
+        cmbot_harness):
+    h = await cmbot_harness()
+    await _start(h)
+    for line in ("!vote 1 2", "!vote 1,3", "!vote dust, mirage"):
+        refused = await h.say(line, user="ann")
+        assert refused[0].text == "✗ poll #1 takes one choice; vote with one number, like " \
+                                  "!vote 1"
+        await h.advance(2)
+    assert await _tally(h) == {}
+    assert (await h.say("!vote ,", user="bob"))[0].text == "✗ say which option: !vote 1 " \
+                                                            "to !vote 3"
