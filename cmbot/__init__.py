@@ -32,6 +32,7 @@ from .model import (
     User,
     Verdict,
 )
+from .numbers import parse_int, parse_number
 from .ratelimit import Priority
 from .safety import neutralise_mentions
 from .scheduler import Timer
@@ -48,5 +49,6 @@ __all__ = [
     "Cron", "CronError", "Later", "Message", "Platform", "Priority", "Reply", "Role",
     "Setting", "Statements", "Store", "Timer", "Timers", "UsageError", "User", "UserRef",
     "Verdict", "__version__", "describe", "format_countdown", "format_duration", "get_zone",
-    "hookimpl", "neutralise_mentions", "parse_duration", "parse_when",
+    "hookimpl", "neutralise_mentions", "parse_duration", "parse_int", "parse_number",
+    "parse_when",
 ]

@@ -261,3 +261,36 @@ async def test_a_single_choice_poll_refuses_several_choices_with_a_clear_reply(
     assert await _tally(h) == {}
     assert (await h.say("!vote ,", user="bob"))[0].text == "✗ say which option: !vote 1 " \
                                                             "to !vote 3"
+
+
+@pytest.mark.parametrize("platform", [D, T, C])
+async def test_unicode_digits_and_huge_numbers_get_a_clear_reply_not_a_traceback(
+        cmbot_harness, platform):
+    """``int()`` takes ``²``/``①`` for digits (a ValueError) and ``١`` for 1; an id past
+    SQLite's 64-bit range was an OverflowError: each is refused by the one number parser."""
+    h = await cmbot_harness()
+
+    async def say(text, **kw):
+        await h.advance(16)  # past !poll results' channel cooldown
+        return [s.text for s in await h.say(text, platform=platform, **kw)]
+
+    await say("!poll start Q? apple banana cherry", **MOD)
+    for digit in ("²", "①", "١", "#²"):
+        shown = digit.lstrip("#")
+        assert await say(f"!vote {digit}", user="ann") == [
+            f"✗ '{shown}' is not an option number; vote with the digits 0-9: !vote 1 to "
+            f"!vote 3"]
+    huge = "99999999999999999999"
+    assert await say(f"!vote {huge}", user="ann") == [
+        f"✗ '{huge}' is not an option number; vote with the digits 0-9: !vote 1 to !vote 3"]
+    for line in (f"!poll results {huge}", f"!poll end {huge}", f"!poll export {huge}"):
+        [reply] = await say(line, **MOD)
+        assert reply.startswith(f"✗ <id>: {huge} is too large; the highest allowed is "
+                                f"9223372036854775807. Usage: !poll ")
+    assert (await say("!poll results ²"))[0].startswith(
+        "✗ <id>: '²' is not a whole number; write it with the digits 0-9, like 3.")
+    assert (await say("!poll results 9223372036854775807"))[0] == \
+        "✗ there is no poll #9223372036854775807 here"
+    assert await _tally(h) == {}
+    await say("!vote 2", user="ann")
+    assert await _tally(h) == {2: 1}

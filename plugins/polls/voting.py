@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from cmbot import CommandError, Context, Priority, Reply
+from cmbot import CommandError, Context, Priority, Reply, parse_int
 
 from .announce import broadcast, results_text
 from .state import PollState, state_of
@@ -39,8 +39,13 @@ def picks(poll: Poll, choice: str, prefix: str) -> list[int]:
 
 def _pick(poll: Poll, choice: str, prefix: str) -> int:
     text = choice.strip().lstrip("#")
-    if text.isdigit():
-        number = int(text)
+    if text.isdigit():  # any digit; a number only with the digits 0-9
+        try:
+            number = parse_int(text)
+        except ValueError:
+            raise CommandError(f"{text!r} is not an option number; vote with the digits "
+                               f"0-9: {prefix}vote 1 to {prefix}vote "
+                               f"{len(poll.options)}") from None
         if not 1 <= number <= len(poll.options):
             raise CommandError(f"option {number} does not exist; choose 1 to "
                                f"{len(poll.options)}")
