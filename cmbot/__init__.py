@@ -15,6 +15,7 @@ from .commands import Arg, CliCommand, Command, CommandError, UsageError, UserRe
 from .config import Setting
 from .context import Context
 from .cron import Cron, CronError
+from .csvfile import csv_cell, csv_text, csv_value
 from .face import Bot, Commands, Statements, Store, Timers
 from .model import (
     Action,
@@ -48,7 +49,7 @@ __all__ = [
     "Channel", "CliCommand", "Command", "CommandError", "Commands", "Community", "Context",
     "Cron", "CronError", "Later", "Message", "Platform", "Priority", "Reply", "Role",
     "Setting", "Statements", "Store", "Timer", "Timers", "UsageError", "User", "UserRef",
-    "Verdict", "__version__", "describe", "format_countdown", "format_duration", "get_zone",
-    "hookimpl", "neutralise_mentions", "parse_duration", "parse_int", "parse_number",
-    "parse_when",
+    "Verdict", "__version__", "csv_cell", "csv_text", "csv_value", "describe",
+    "format_countdown", "format_duration", "get_zone", "hookimpl", "neutralise_mentions",
+    "parse_duration", "parse_int", "parse_number", "parse_when",
 ]

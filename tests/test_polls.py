@@ -294,3 +294,43 @@ async def test_unicode_digits_and_huge_numbers_get_a_clear_reply_not_a_traceback
     assert await _tally(h) == {}
     await say("!vote 2", user="ann")
     assert await _tally(h) == {2: 1}
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cells(path):
+    import csv
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.reader(handle))
+
+
+async def test_exported_cells_a_spreadsheet_would_run_as_formulas_start_with_a_quote(
+        cmbot_harness, tmp_path):
+    """CSV injection (OWASP): a cell starting with = + - @ tab or CR is a formula to a
+    spreadsheet; poll and feedback exports write it with a leading single quote."""
+    h = await cmbot_harness(f'[plugins.polls]\nfiles_dir = "{tmp_path}"\n')
+    await h.say('!poll start "=1+1 best?" "@SUM(A1:A9)" +cmd -2+3 ok anonymous:no '
+                'multi:yes', **MOD)
+    for voter, vote in (("=1+2", "1 2"), ("\tTab", "3"), ("\rCR", "4"), ("ann", "1")):
+        await h.say(f"!vote {vote}", user=voter, user_id=f"id{len(voter)}{vote[0]}")
+    await h.advance(11)
+    await h.say("!poll export 1", **MOD)
+    header, *rows = _cells(tmp_path / "poll-1.csv")
+    assert header == ["poll", "question", "option", "platform", "voted_at_utc", "voter"]
+    assert sorted((r[0], r[1], r[2], r[5]) for r in rows) == sorted([
+        ("1", "'=1+1 best?", "'@SUM(A1:A9)", "'=1+2"),
+        ("1", "'=1+1 best?", "'+cmd", "'=1+2"),
+        ("1", "'=1+1 best?", "'-2+3", "'\tTab"),
+        ("1", "'=1+1 best?", "ok", "'\rCR"),
+        ("1", "'=1+1 best?", "'@SUM(A1:A9)", "ann")])
+    texts = ['=HYPERLINK("http://evil.example/x","click")', "@SUM(1+1)*cmd|' /C calc'!A0",
+             "+1 more please", "-1 the audio was bad and sad today", "'=already quoted",
+             "great stream"]
+    for i, text in enumerate(texts):
+        await h.say(f"!feedback {text}", user=f"v{i}")
+    await h.say("!feedback export", **MOD)
+    header, *rows = _cells(next(tmp_path.glob("feedback-*.csv")))
+    assert [r[5] for r in rows] == ["'" + t for t in texts[:5]] + ["great stream"]
+    assert float(rows[3][3]) < 0  # numbers are written as they are: "-0.765", unquoted
+    assert all(not c.startswith(FORMULA_STARTS) for r in rows for c in r if c != r[3])
