@@ -14,6 +14,7 @@ from .cache import Cache
 from .commands import Arg, CliCommand, Command, CommandError, UsageError, UserRef, describe
 from .context import Context
 from .cron import Cron, CronError
+from .csvfile import csv_cell, csv_text, csv_value
 from .face import Bot, Commands, Statements, Store, Timers
 from .model import (
     Action,
@@ -31,6 +32,7 @@ from .model import (
     User,
     Verdict,
 )
+from .numbers import parse_int, parse_number
 from .ratelimit import Priority
 from .safety import neutralise_mentions
 from .scheduler import Timer
@@ -47,6 +49,7 @@ __all__ = [
     "Channel", "CliCommand", "Command", "CommandError", "Commands", "Community", "Context",
     "Cron", "CronError", "Later", "Message", "Platform", "Priority", "Reply", "Role",
     "Setting", "Statements", "Store", "Timer", "Timers", "UsageError", "User", "UserRef",
-    "Verdict", "__version__", "describe", "format_countdown", "format_duration", "get_zone",
-    "hookimpl", "neutralise_mentions", "parse_duration", "parse_when",
+    "Verdict", "__version__", "csv_cell", "csv_text", "csv_value", "describe",
+    "format_countdown", "format_duration", "get_zone", "hookimpl", "neutralise_mentions",
+    "parse_duration", "parse_int", "parse_number", "parse_when",
 ]

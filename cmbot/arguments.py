@@ -3,12 +3,14 @@ platform already typed) becomes the handler's typed, checked keyword argument.""
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .errors import UsageError
+from .numbers import INT_MAX, INT_MIN, parse_int, parse_number
 from .timeparse import parse_datetime, parse_duration
 
 if TYPE_CHECKING:
@@ -133,10 +135,9 @@ def _convert(arg: Arg, raw: Any, tz: str) -> Any:
         return raw
     if arg.type in ("int", "float"):
         try:
-            value: float = int(raw) if arg.type == "int" else float(raw)
-        except ValueError:
-            kind = "a whole number" if arg.type == "int" else "a number"
-            raise UsageError(f"{label} must be {kind}, got {raw!r}") from None
+            value: float = parse_int(raw) if arg.type == "int" else parse_number(raw)
+        except ValueError as exc:
+            raise UsageError(f"{label}: {exc}") from None
         if arg.min is not None and value < arg.min:
             raise UsageError(f"{label} must be at least {arg.min:g}, got {raw}")
         if arg.max is not None and value > arg.max:
@@ -188,9 +189,15 @@ def _convert_typed(arg: Arg, value: Any, label: str) -> Any:
         return value
     if arg.type in ("int", "float") and isinstance(value, int | float) \
             and not isinstance(value, bool):
-        number = int(value) if arg.type == "int" and float(value).is_integer() else value
-        if arg.type == "int" and not isinstance(number, int):
-            raise UsageError(f"{label} must be a whole number, got {value!r}")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise UsageError(f"{label} must be a finite number, got {value!r}")
+        number = value
+        if arg.type == "int":
+            if isinstance(value, float) and not value.is_integer():
+                raise UsageError(f"{label} must be a whole number, got {value!r}")
+            number = int(value)
+            if not INT_MIN <= number <= INT_MAX:
+                raise UsageError(f"{label} must be between {INT_MIN} and {INT_MAX}")
         if arg.min is not None and number < arg.min:
             raise UsageError(f"{label} must be at least {arg.min:g}, got {number}")
         if arg.max is not None and number > arg.max:

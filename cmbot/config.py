@@ -94,7 +94,7 @@ COMMUNITY_SCHEMA: dict[str, Setting] = {
                                  item_type=str),
     "timezone": Setting(str, "UTC", "the community's IANA time zone"),
 }
-_STOREDSECRETS = {("twitch", "bot_token"), ("twitch", "refresh_token")}
+_STORED_SECRETS = {("twitch", "bot_token"), ("twitch", "refresh_token")}
 """Optional: `cmbot twitch-auth` keeps these in the database instead."""
 _TOP_LEVEL = set(CORE_SCHEMA) | {"communities", "permissions", "plugins", "channels"}
 @dataclass
@@ -143,7 +143,7 @@ class Config:
             if not section["enabled"]:
                 continue
             for key, setting in CORE_SCHEMA[platform].items():
-                if setting.type is not SECRET or (platform, key) in _STOREDSECRETS:
+                if setting.type is not SECRET or (platform, key) in _STORED_SECRETS:
                     continue
                 secret = section.get(key)
                 if secret is None:

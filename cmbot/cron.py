@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from .numbers import parse_int
 from .timeparse import get_zone
 
 _FIELDS = (("minute", 0, 59), ("hour", 0, 23), ("day of month", 1, 31), ("month", 1, 12),
@@ -27,9 +28,11 @@ def _parse_field(text: str, index: int) -> frozenset[int]:
         step = 1
         if "/" in part:
             part, _, step_text = part.partition("/")
-            if not step_text.isdigit() or int(step_text) == 0:
-                raise CronError(f"bad step in {name} field {text!r}; {EXAMPLE}")
-            step = int(step_text)
+            try:
+                step = parse_int(step_text, 1)
+            except ValueError as exc:
+                raise CronError(f"bad step in {name} field {text!r}: {exc}; "
+                                f"{EXAMPLE}") from None
         if part in ("*", ""):
             start, end = low, high
         elif "-" in part:
@@ -48,8 +51,11 @@ def _parse_field(text: str, index: int) -> frozenset[int]:
 
 
 def _value(text: str, names: dict[str, int], name: str, whole: str) -> int:
-    if text.isdigit():
-        return int(text)
+    if text[:1].isdigit():  # any digit: the digits 0-9 only, in range
+        try:
+            return parse_int(text, 0)
+        except ValueError as exc:
+            raise CronError(f"{name} field {whole!r}: {exc}; {EXAMPLE}") from None
     if text[:3] in names:
         return names[text[:3]]
     raise CronError(f"{name} field {whole!r} has {text!r}; {EXAMPLE}")

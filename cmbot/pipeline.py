@@ -13,7 +13,7 @@ from .invocation import Invoker
 from .model import Action, Later, Message, Platform, Role, Verdict
 from .platforms.base import PlatformAdapter
 from .ratelimit import Priority
-from .safety import clean_inbound
+from .safety import clean_inbound, replace_lone_surrogates
 
 
 @dataclass
@@ -50,9 +50,7 @@ class Pipeline:
 
     async def handle_message(self, message: Message) -> Outcome:
         """Run one inbound chat message through the whole pipeline."""
-        text, truncated = clean_inbound(message.text, self.max_inbound)
-        if text != message.text or truncated:
-            message = dataclasses.replace(message, text=text, truncated=truncated)
+        message = self._intake(message)
         if self._is_self(message):
             return Outcome(ignored="own message")
         if not message.text:
@@ -81,11 +79,25 @@ class Pipeline:
     async def handle_edit(self, message: Message) -> Verdict | None:
         """An edited chat message (Discord): moderated again, never run or answered, so
         editing a slur into an old line does not slip past moderation."""
-        text, truncated = clean_inbound(message.text, self.max_inbound)
-        message = dataclasses.replace(message, text=text, truncated=truncated)
+        message = self._intake(message)
         if self._is_self(message) or not message.text:
             return None
         return await self._moderate(message)
+
+    def _intake(self, message: Message) -> Message:
+        """A platform's message made safe before any plugin sees it: its text cleaned
+        (see :func:`clean_inbound`), and its author's names without lone surrogates, so
+        whatever a plugin stores of it encodes as UTF-8."""
+        text, truncated = clean_inbound(message.text, self.max_inbound)
+        author = message.author
+        name = replace_lone_surrogates(author.name)
+        shown = replace_lone_surrogates(author.display_name)
+        if name != author.name or shown != author.display_name:
+            author = dataclasses.replace(author, name=name, display_name=shown)
+        if text != message.text or truncated or author is not message.author:
+            message = dataclasses.replace(message, text=text, truncated=truncated,
+                                          author=author)
+        return message
 
     async def _observe(self, message: Message, verdict: Verdict | None, handled: bool) -> None:
         await self.parts.hooks.call_all("cmbot_on_message",

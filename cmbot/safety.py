@@ -17,6 +17,17 @@ _MASS_MENTION = re.compile(r"@(everyone|here)\b", re.IGNORECASE)
 _ROLE_MENTION = re.compile(r"<@&(\d+)>")
 _USER_MENTION = re.compile(r"<@!?(\d+)>")
 _ZWSP = "\u200b"
+_SURROGATE = re.compile("[\ud800-\udfff]")
+REPLACEMENT = "\ufffd"
+
+
+def replace_lone_surrogates(text: str) -> str:
+    """``text`` that encodes as UTF-8: a surrogate pair becomes its character, a lone
+    surrogate (``"\\ud800"``, from a platform's JSON escape) becomes U+FFFD, which SQLite
+    and every platform accept."""
+    if text.isascii() or not _SURROGATE.search(text):
+        return text
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
 def strip_zalgo(text: str, keep: int = MAX_COMBINING_PER_CHAR) -> str:
@@ -37,8 +48,9 @@ def strip_zalgo(text: str, keep: int = MAX_COMBINING_PER_CHAR) -> str:
 def clean_inbound(text: str, max_length: int = MAX_INBOUND_LENGTH) -> tuple[str, bool]:
     """Normalise chat text before any plugin sees it.
 
-    Returns the cleaned text and whether it was cut. Control and invisible characters
-    are removed, whitespace runs collapse to one space, zalgo is flattened.
+    Returns the cleaned text and whether it was cut. Lone surrogates become U+FFFD (the
+    text always encodes as UTF-8), control and invisible characters are removed,
+    whitespace runs collapse to one space, zalgo is flattened.
     """
     truncated = False
     if len(text) > max_length * 4:  # bound the work on hostile input before any pass
@@ -50,6 +62,7 @@ def clean_inbound(text: str, max_length: int = MAX_INBOUND_LENGTH) -> tuple[str,
             return (text, False) if len(text) <= max_length else (text[:max_length], True)
         cleaned = _CONTROL.sub("", text)
     else:
+        text = replace_lone_surrogates(text)
         cleaned = strip_zalgo(unicodedata.normalize("NFC", _CONTROL.sub("", text)))
     cleaned = _WHITESPACE_RUN.sub(" ", cleaned).strip()
     if len(cleaned) > max_length:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import builtins
 import dataclasses
 import difflib
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -72,6 +73,9 @@ def check_value(where: str, key: str, value: Any, setting: Setting) -> tuple[Any
     ok = isinstance(value, expected) and not (expected is int and isinstance(value, bool))
     if expected is float and isinstance(value, int) and not isinstance(value, bool):
         value, ok = float(value), True
+    if ok and isinstance(value, float) and not math.isfinite(value):
+        return None, (f"[{where}] {key}: {value!r} is not a finite number. "
+                      f"Fix: {key} = {example(setting)}")
     if not ok:
         return None, (f"[{where}] {key}: expected {_TYPE_NAMES.get(expected, expected.__name__)}, "
                       f"got {value!r}. Fix: {key} = {example(setting)}")

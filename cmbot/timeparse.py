@@ -2,30 +2,38 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .numbers import has_unicode_digits
+
 _UNITS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
-_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(w|d|h|m|s)", re.IGNORECASE)
-_WHOLE = re.compile(r"^(?:\d+(?:\.\d+)?\s*[wdhms]\s*)+$", re.IGNORECASE)
+# The digits 0-9 only (re.ASCII): "١٠m" or "²s" is not a duration, and nan/inf never match.
+_SECONDS = re.compile(r"[0-9]+(?:\.[0-9]+)?", re.ASCII)
+_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*(w|d|h|m|s)", re.IGNORECASE | re.ASCII)
+_WHOLE = re.compile(r"^(?:[0-9]+(?:\.[0-9]+)?\s*[wdhms]\s*)+$", re.IGNORECASE | re.ASCII)
+MAX_DURATION = 366 * 86400
 
 
 def parse_duration(text: str) -> float:
-    """Parse ``90s``, ``10m``, ``1h30m``, ``2d`` or a bare number of seconds."""
+    """Parse ``90s``, ``10m``, ``1h30m``, ``2d`` or a bare number of seconds: always a
+    finite number of seconds from 1s to 366d, or a ValueError saying how to write one."""
     raw = text.strip().lower().lstrip("+")
     if not raw:
         raise ValueError("empty duration; write it like 30s, 10m, 1h30m or 2d")
-    try:
+    if _SECONDS.fullmatch(raw):
         value = float(raw)
-    except ValueError:
-        value = None
-    if value is None:
-        if not _WHOLE.match(raw):
-            raise ValueError(f"{text!r} is not a duration; write it like 30s, 10m, 1h30m or 2d")
+    elif _WHOLE.match(raw):
         value = sum(float(n) * _UNITS[u.lower()] for n, u in _PART.findall(raw))
-    if value <= 0 or value > 366 * 86400:
-        raise ValueError(f"duration {text!r} must be between 1s and 366d")
+    else:
+        digits = " with the digits 0-9" if has_unicode_digits(raw) else ""
+        raise ValueError(f"{text!r} is not a duration; write it{digits} like 30s, 10m, "
+                         f"1h30m or 2d")
+    if not (math.isfinite(value) and 0 < value <= MAX_DURATION):
+        shown = text if len(text) <= 24 else text[:20] + "…"
+        raise ValueError(f"duration {shown!r} must be between 1s and 366d")
     return value
 
 
@@ -80,7 +88,7 @@ _WEEKDAYS = {name: i for i, names in enumerate((
     ("monday", "mon"), ("tuesday", "tue", "tues"), ("wednesday", "wed"),
     ("thursday", "thu", "thur", "thurs"), ("friday", "fri"), ("saturday", "sat"),
     ("sunday", "sun"))) for name in names}
-_CLOCK = re.compile(r"^(\d{1,2})(?::(\d{2}))?\s*(am|pm)?$", re.IGNORECASE)
+_CLOCK = re.compile(r"^([0-9]{1,2})(?::([0-9]{2}))?\s*(am|pm)?$", re.IGNORECASE | re.ASCII)
 WHEN_EXAMPLES = "2026-12-01T20:00, in 2h30m, friday 20:00, tomorrow 18:30 or 21:00"
 
 

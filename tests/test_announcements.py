@@ -95,6 +95,25 @@ async def test_viewers_see_the_next_event_and_only_moderators_manage_events(cmbo
     ("!timer add t every:10s hi", "<every> must be at least 60s"),
     ("!timer add t hello", "missing every:..."),
     ("!timer add t every:5m quiet:25-99 hi", "write the quiet hours like quiet:23-8"),
+    # not finite, or not the digits 0-9: refused where durations and numbers are read
+    ('!event add "Stream" friday 20:00 remind:nan', "<remind>: 'nan' is not a duration"),
+    ('!event add "Stream" friday 20:00 remind:inf', "<remind>: 'inf' is not a duration"),
+    ('!event add "Stream" friday 20:00 remind:1e999',
+     "<remind>: '1e999' is not a duration"),
+    ('!event add "Stream" friday 20:00 remind:99999999999999999999w',
+     "must be between 1s and 366d"),
+    ('!event add "Stream" in nan', "'nan' is not a duration"),
+    ('!event add "Stream" friday ²0:00', "is not a time of day"),
+    ('!event add "Stream" friday 20:00 remind:١٠m',
+     "is not a duration; write it with the digits 0-9 like 30s"),
+    ('!event add "Stream" friday 20:00 repeat:"0 ² * * fri"',
+     "hour field '²': '²' is not a whole number; write it with the digits 0-9"),
+    ('!event add "Stream" friday 20:00 repeat:"0 20 */① * *"',
+     "bad step in day of month field '*/①'"),
+    ("!timer add t every:nan hi", "<every>: 'nan' is not a duration"),
+    ("!timer add t every:-inf hi", "<every>: '-inf' is not a duration"),
+    ("!timer add t every:5m quiet:٢٣-8 hi", "write the quiet hours like quiet:23-8"),
+    ("!timer add t every:5m lines:nan hi", "<lines>: 'nan' is not a whole number"),
 ])
 async def test_bad_input_gets_a_clear_reply_with_an_example_and_changes_nothing(
         cmbot_harness, line, problem):

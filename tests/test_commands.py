@@ -61,7 +61,9 @@ def test_a_quoted_rest_of_line_keeps_its_text_verbatim():
 
 @pytest.mark.parametrize("line,problem", [
     ("", "missing <n>"),
-    ("abc", "<n> must be a whole number, got 'abc'"),
+    ("abc", "<n>: 'abc' is not a whole number; write it like 3"),
+    ("²", "<n>: '²' is not a whole number; write it with the digits 0-9"),
+    ("١٢", "<n>: '١٢' is not a whole number; write it with the digits 0-9"),
     ("0", "<n> must be at least 1"),
     ("5 extra", "unexpected 'extra'"),
 ])

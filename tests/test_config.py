@@ -33,6 +33,13 @@ def test_a_wrong_type_says_what_was_expected_and_how_to_write_it():
     assert "[bot] hook_timeout: expected a number, got 'fast'. Fix: hook_timeout = 5.0" in out
 
 
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
+def test_a_number_that_is_not_finite_is_refused_with_the_fix(value):
+    out = _problems(f"[bot]\nhook_timeout = {value}\n")
+    assert f"[bot] hook_timeout: {float(value)!r} is not a finite number. Fix: " \
+           f"hook_timeout = 5.0" in out
+
+
 def test_a_secret_written_in_the_file_is_refused_with_the_fix():
     out = _problems("[discord]\ntoken = 'abc.def'\n")
     assert 'token = { env = "DISCORD_TOKEN" }' in out and 'export DISCORD_TOKEN' in out

@@ -424,3 +424,36 @@ async def test_a_phrasing_taught_while_the_index_is_being_built_is_used(cmbot_ha
     state.store.phrases_for_index = real  # type: ignore[method-assign]
     sent = await h.say("!faq test where is your twitter account", **MOD)
     assert "would answer !twitter" in sent[0].text
+
+
+async def test_a_csv_export_quotes_formula_cells_and_imports_back_unchanged(cmbot_harness,
+                                                                           tmp_path):
+    """CSV injection (OWASP): an answer or phrasing a spreadsheet would run as a formula is
+    exported with a leading single quote, which the import removes again."""
+    import csv
+    h = await cmbot_harness(_config("lexical", f'files_dir = "{tmp_path / "files"}"'))
+    answer = '=HYPERLINK("http://evil.example/x","click")'
+    for line in (f"!faq add link {answer}", "!faq teach link @SUM(A1) where is the link",
+                 "!faq add quoted '=not a formula twice", "!faq add minus -1 is the answer"):
+        await h.say(line, **MOD)
+        await h.advance(2)
+    await h.say("!faq export csv", **MOD)
+    path = tmp_path / "files" / "faq-community-main.csv"
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = {r["key"]: r for r in csv.DictReader(handle)}
+    assert rows["link"]["answer"] == "'" + answer
+    assert rows["link"]["phrasings"] == "'@SUM(A1) where is the link"
+    assert rows["quoted"]["answer"] == "''=not a formula twice"
+    assert rows["minus"]["answer"] == "'-1 is the answer"
+    for key in ("link", "quoted", "minus"):
+        await h.say(f"!faq remove {key}", **MOD)
+        await h.advance(2)
+    sent = await h.say("!faq import faq-community-main.csv", **MOD)
+    assert sent[0].text == "✓ imported faq-community-main.csv: 3 new, 0 updated"
+    await h.advance(2)
+    await h.say("!faq export csv", **MOD)
+    with path.open(newline="", encoding="utf-8") as handle:
+        assert {r["key"]: r for r in csv.DictReader(handle)} == rows
+    await h.advance(5)
+    assert (await h.say("!link"))[0].text.startswith(answer)
+    assert (await h.say("!quoted", user="other"))[0].text.startswith("'=not a formula")

@@ -227,3 +227,110 @@ async def test_a_viewers_feedback_summary_or_export_is_refused_and_never_stored_
     texts = [row.rsplit(",", 1)[-1] for row in
              next(tmp_path.glob("feedback-*.csv")).read_text().splitlines()[1:]]
     assert texts == ["great stream", "summary: the audio was fine"]
+
+
+@pytest.mark.parametrize("platform", [D, T, C])
+async def test_a_multi_choice_poll_takes_several_choices_separated_by_spaces_or_commas(
+        cmbot_harness, platform):
+    h = await cmbot_harness()
+    sent = await h.say('!poll start "Best maps?" Dust Mirage "Ancient ruins" Nuke multi:yes',
+                       platform=platform, **MOD)
+    assert "Several choices allowed: !vote 1 3 or !vote 1,3." in sent[0].text
+    assert (await h.say("!vote 1 2", platform=platform, user="ann")) == []
+    assert (await h.say("!vote 1,3", platform=platform, user="bob")) == []
+    assert (await h.say("!vote #2, 4 ,", platform=platform, user="cara")) == []
+    assert (await h.say("!vote mirage, ancient ruins", platform=platform, user="dan")) == []
+    assert (await h.say("!vote 4 4", platform=platform, user="eve")) == []
+    assert await _tally(h) == {1: 2, 2: 3, 3: 2, 4: 2}
+    bad = await h.say("!vote 1 9", platform=platform, user="fay")
+    assert bad[0].text == "✗ option 9 does not exist; choose 1 to 4"
+    assert await _tally(h) == {1: 2, 2: 3, 3: 2, 4: 2}  # nothing of a bad line is kept
+    [help_line] = await h.say("!help vote", platform=platform, user="gus")
+    assert "several in a multi-choice poll: 1 3 or 1,3" in help_line.text
+
+
+async def test_a_single_choice_poll_refuses_several_choices_with_a_clear_reply(
+        cmbot_harness):
+    h = await cmbot_harness()
+    await _start(h)
+    for line in ("!vote 1 2", "!vote 1,3", "!vote dust, mirage"):
+        refused = await h.say(line, user="ann")
+        assert refused[0].text == "✗ poll #1 takes one choice; vote with one number, like " \
+                                  "!vote 1"
+        await h.advance(2)
+    assert await _tally(h) == {}
+    assert (await h.say("!vote ,", user="bob"))[0].text == "✗ say which option: !vote 1 " \
+                                                            "to !vote 3"
+
+
+@pytest.mark.parametrize("platform", [D, T, C])
+async def test_unicode_digits_and_huge_numbers_get_a_clear_reply_not_a_traceback(
+        cmbot_harness, platform):
+    """``int()`` takes ``²``/``①`` for digits (a ValueError) and ``١`` for 1; an id past
+    SQLite's 64-bit range was an OverflowError: each is refused by the one number parser."""
+    h = await cmbot_harness()
+
+    async def say(text, **kw):
+        await h.advance(16)  # past !poll results' channel cooldown
+        return [s.text for s in await h.say(text, platform=platform, **kw)]
+
+    await say("!poll start Q? apple banana cherry", **MOD)
+    for digit in ("²", "①", "١", "#²"):
+        shown = digit.lstrip("#")
+        assert await say(f"!vote {digit}", user="ann") == [
+            f"✗ '{shown}' is not an option number; vote with the digits 0-9: !vote 1 to "
+            f"!vote 3"]
+    huge = "99999999999999999999"
+    assert await say(f"!vote {huge}", user="ann") == [
+        f"✗ '{huge}' is not an option number; vote with the digits 0-9: !vote 1 to !vote 3"]
+    for line in (f"!poll results {huge}", f"!poll end {huge}", f"!poll export {huge}"):
+        [reply] = await say(line, **MOD)
+        assert reply.startswith(f"✗ <id>: {huge} is too large; the highest allowed is "
+                                f"9223372036854775807. Usage: !poll ")
+    assert (await say("!poll results ²"))[0].startswith(
+        "✗ <id>: '²' is not a whole number; write it with the digits 0-9, like 3.")
+    assert (await say("!poll results 9223372036854775807"))[0] == \
+        "✗ there is no poll #9223372036854775807 here"
+    assert await _tally(h) == {}
+    await say("!vote 2", user="ann")
+    assert await _tally(h) == {2: 1}
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cells(path):
+    import csv
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.reader(handle))
+
+
+async def test_exported_cells_a_spreadsheet_would_run_as_formulas_start_with_a_quote(
+        cmbot_harness, tmp_path):
+    """CSV injection (OWASP): a cell starting with = + - @ tab or CR is a formula to a
+    spreadsheet; poll and feedback exports write it with a leading single quote."""
+    h = await cmbot_harness(f'[plugins.polls]\nfiles_dir = "{tmp_path}"\n')
+    await h.say('!poll start "=1+1 best?" "@SUM(A1:A9)" +cmd -2+3 ok anonymous:no '
+                'multi:yes', **MOD)
+    for voter, vote in (("=1+2", "1 2"), ("\tTab", "3"), ("\rCR", "4"), ("ann", "1")):
+        await h.say(f"!vote {vote}", user=voter, user_id=f"id{len(voter)}{vote[0]}")
+    await h.advance(11)
+    await h.say("!poll export 1", **MOD)
+    header, *rows = _cells(tmp_path / "poll-1.csv")
+    assert header == ["poll", "question", "option", "platform", "voted_at_utc", "voter"]
+    assert sorted((r[0], r[1], r[2], r[5]) for r in rows) == sorted([
+        ("1", "'=1+1 best?", "'@SUM(A1:A9)", "'=1+2"),
+        ("1", "'=1+1 best?", "'+cmd", "'=1+2"),
+        ("1", "'=1+1 best?", "'-2+3", "'\tTab"),
+        ("1", "'=1+1 best?", "ok", "'\rCR"),
+        ("1", "'=1+1 best?", "'@SUM(A1:A9)", "ann")])
+    texts = ['=HYPERLINK("http://evil.example/x","click")', "@SUM(1+1)*cmd|' /C calc'!A0",
+             "+1 more please", "-1 the audio was bad and sad today", "'=already quoted",
+             "great stream"]
+    for i, text in enumerate(texts):
+        await h.say(f"!feedback {text}", user=f"v{i}")
+    await h.say("!feedback export", **MOD)
+    header, *rows = _cells(next(tmp_path.glob("feedback-*.csv")))
+    assert [r[5] for r in rows] == ["'" + t for t in texts[:5]] + ["great stream"]
+    assert float(rows[3][3]) < 0  # numbers are written as they are: "-0.765", unquoted
+    assert all(not c.startswith(FORMULA_STARTS) for r in rows for c in r if c != r[3])

@@ -396,3 +396,22 @@ def test_a_flood_of_distinct_long_lines_keeps_the_raid_detector_bounded():
     detector.observe("twitch:c", now, bad=False, normalised="hello there", user="v",
                      text="hello there")
     assert len(watch.pairs) == 1 and watch.senders == {hash("hello there"): 1}
+
+
+@pytest.mark.parametrize("platform", [D, T, C])
+async def test_a_lone_surrogate_in_a_chat_line_is_replaced_at_intake_so_the_flag_is_stored(
+        cmbot_harness, platform):
+    """A lone surrogate ("\\ud800", from a platform's JSON escape) cannot be encoded as
+    UTF-8: the flag's write failed. The core replaces it with U+FFFD where messages enter."""
+    h = await cmbot_harness(_config())
+    sent = await h.say("you are trash \ud800 uninstall the game \ud83d\ude00",
+                       platform=platform, user="Tro\udfffll", user_id="troll")
+    assert h.last.verdict is not None and h.last.verdict.action == Action.FLAG
+    [notice] = _mod_notices(sent)
+    assert notice.text.startswith("🚩 flag #1")
+    row = await h.bot.storage.fetchone("SELECT text, user_name FROM tox_flags")
+    assert row["text"] == "you are trash \ufffd uninstall the game 😀"
+    assert "\ufffd" in row["user_name"] and "\udfff" not in row["user_name"]
+    sent = await h.say("!feedback great \udc00 stream", platform=platform, user="fan")
+    assert [s.text for s in sent] == ["✓ thanks, your feedback was recorded"]
+    assert await h.bot.storage.fetchval("SELECT text FROM feedback") == "great \ufffd stream"

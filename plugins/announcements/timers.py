@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from cmbot import Bot, Channel, CommandError, Context, Priority, Timer, format_duration, get_zone
+from cmbot import (
+    Bot,
+    Channel,
+    CommandError,
+    Context,
+    Priority,
+    Timer,
+    format_duration,
+    get_zone,
+    parse_int,
+)
 
 from .state import MAX_TEXTS, state_of
 from .store import ChatTimer
@@ -15,9 +25,7 @@ def _quiet(text: str | None) -> str | None:
     if text is None:
         return None
     try:
-        start, end = (int(part) for part in text.split("-"))
-        if not (0 <= start <= 23 and 0 <= end <= 23):
-            raise ValueError
+        start, end = (parse_int(part, 0, 23) for part in text.split("-"))
     except ValueError:
         raise CommandError(f"quiet:{text} — write the quiet hours like quiet:23-8 "
                            f"(from 23:00 to 08:00)") from None

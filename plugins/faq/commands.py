@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from cmbot import Arg, Command, CommandError, Context, Reply, Role, hookimpl
+from cmbot import Arg, Command, CommandError, Context, Reply, Role, hookimpl, parse_int
 
 from . import transfer
 from .answering import answer_text, looks_like_question
@@ -117,8 +117,13 @@ async def _teach(ctx: Context, key: str, question: str) -> str:
 async def _forget_phrase(ctx: Context, key: str, phrase: str) -> str:
     entry = await _require(ctx, key)
     text = phrase
-    if phrase.isdigit():
-        number = int(phrase)
+    if phrase.isdigit():  # any digit; a number only with the digits 0-9
+        try:
+            number = parse_int(phrase)
+        except ValueError:
+            raise CommandError(f"{phrase!r} is not a phrasing number; write it with the "
+                               f"digits 0-9 ({ctx.prefix}faq show {entry.key} numbers "
+                               f"them)") from None
         if not 1 <= number <= len(entry.phrasings):
             raise CommandError(f"{entry.key} has {len(entry.phrasings)} phrasing(s); "
                                f"{ctx.prefix}faq show {entry.key} numbers them")

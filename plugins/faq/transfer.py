@@ -14,7 +14,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cmbot import CommandError, Context
+from cmbot import CommandError, Context, csv_text, csv_value
 
 from .store import MAX_PHRASE_LENGTH, MAX_PHRASINGS, Entry, FaqStore, check_key
 
@@ -55,13 +55,10 @@ def export_file(ctx: Context, entries: list[Entry], fmt: str) -> Path:
                       + ("\n]" if e.phrasings else "]")]
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     else:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(["key", "answer", "aliases", "phrasings"])
-        for e in entries:
-            writer.writerow([e.key, e.answer, SEPARATOR.join(e.aliases),
-                             SEPARATOR.join(e.phrasings)])
-        path.write_text(buffer.getvalue(), encoding="utf-8")
+        table: list[list[object]] = [["key", "answer", "aliases", "phrasings"]]
+        table += [[e.key, e.answer, SEPARATOR.join(e.aliases), SEPARATOR.join(e.phrasings)]
+                  for e in entries]
+        path.write_text(csv_text(table), encoding="utf-8")
     return path
 
 
@@ -97,8 +94,10 @@ def read_file(ctx: Context, name: str) -> list[Item]:
         reader = csv.DictReader(io.StringIO(text))
         if not reader.fieldnames or not {"key", "answer"} <= set(reader.fieldnames):
             raise CommandError(f"{name}: the first row must be key,answer,aliases,phrasings")
-        raw = [{"key": r.get("key") or "", "answer": r.get("answer") or "",
-                "aliases": _split(r.get("aliases")), "phrasings": _split(r.get("phrasings"))}
+        raw = [{"key": csv_value(r.get("key") or ""),
+                "answer": csv_value(r.get("answer") or ""),
+                "aliases": _split(csv_value(r.get("aliases") or "")),
+                "phrasings": _split(csv_value(r.get("phrasings") or ""))}
                for r in reader]
     if len(raw) > MAX_ENTRIES:
         raise CommandError(f"{name}: {len(raw)} entries; the limit is {MAX_ENTRIES}")

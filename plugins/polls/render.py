@@ -32,6 +32,7 @@ def results(poll: Poll, per_option: dict[int, int], per_platform: dict[str, int]
 
 def announcement(poll: Poll, prefix: str, minutes: float) -> str:
     options = " ".join(f"{i}) {o}" for i, o in enumerate(poll.options, 1))
-    multi = " Several choices allowed." if poll.multi else ""
+    multi = (f" Several choices allowed: {prefix}vote 1 3 or {prefix}vote 1,3."
+             if poll.multi else "")
     return (f"📊 Poll #{poll.id}: {poll.question} {options} — vote with {prefix}vote <number> "
             f"(ends in {minutes:g} min).{multi}")

@@ -4,6 +4,7 @@ delivery can never count twice, and a vote is committed before it is acknowledge
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -113,23 +114,27 @@ class PollStore:
             (status, now, poll_id))
         return bool(self.db.last_rowcount)
 
-    async def vote(self, poll: Poll, voter: str, name: str, option: int, platform: str,
-                   now: float) -> str:
-        """Record a vote in one transaction. Returns 'new', 'changed' or 'same'."""
+    async def vote(self, poll: Poll, voter: str, name: str, options: Sequence[int],
+                   platform: str, now: float) -> str:
+        """Record a vote (several options in a multi-choice poll) in one transaction.
+        Returns 'new', 'changed', 'same' (nothing new) or 'closed'."""
         async with self.db.transaction() as db:
             status = await db.fetchval("SELECT status FROM poll_polls WHERE id=?", (poll.id,))
             if status != "open":
                 return "closed"
             existing = [r[0] for r in await db.fetchall(
                 "SELECT option FROM poll_votes WHERE poll_id=? AND voter=?", (poll.id, voter))]
-            if option in existing:
+            fresh = [o for o in dict.fromkeys(options) if o not in existing]
+            if not fresh:
                 return "same"
             if not poll.multi and existing:
                 await db.execute("DELETE FROM poll_votes WHERE poll_id=? AND voter=?",
                                  (poll.id, voter))
-            await db.execute(
-                "INSERT INTO poll_votes(poll_id, voter, voter_name, option, platform, voted_at) "
-                "VALUES(?,?,?,?,?,?)", (poll.id, voter, name, option, platform, now))
+            for option in fresh:
+                await db.execute(
+                    "INSERT INTO poll_votes(poll_id, voter, voter_name, option, platform, "
+                    "voted_at) VALUES(?,?,?,?,?,?)",
+                    (poll.id, voter, name, option, platform, now))
             return "changed" if existing else "new"
 
     async def tally(self, poll_id: int) -> tuple[dict[int, int], dict[str, int], int]:

@@ -3,17 +3,49 @@ throttled live tally."""
 
 from __future__ import annotations
 
-from cmbot import CommandError, Context, Priority, Reply
+import re
+
+from cmbot import CommandError, Context, Priority, Reply, parse_int
 
 from .announce import broadcast, results_text
 from .state import PollState, state_of
 from .store import Poll
 
+_NUMBER = re.compile(r"#?[0-9]+")
+
+
+def picks(poll: Poll, choice: str, prefix: str) -> list[int]:
+    """The options a ``!vote`` line names: one number or option start, or in a
+    multi-choice poll several, separated by spaces (numbers) or commas (anything)."""
+    text = " ".join(choice.split())
+    exact = [i for i, o in enumerate(poll.options) if o.lower() == text.lower()]
+    if len(exact) == 1:
+        return exact
+    items: list[str] = []
+    for part in (p.strip() for p in text.split(",")):
+        words = part.split()
+        if len(words) > 1 and all(_NUMBER.fullmatch(w) for w in words):
+            items += words
+        elif part:
+            items.append(part)
+    if not items:
+        raise CommandError(f"say which option: {prefix}vote 1 to {prefix}vote "
+                           f"{len(poll.options)}")
+    if len(items) > 1 and not poll.multi:
+        raise CommandError(f"poll #{poll.id} takes one choice; vote with one number, like "
+                           f"{prefix}vote 1")
+    return list(dict.fromkeys(_pick(poll, item, prefix) for item in items))
+
 
 def _pick(poll: Poll, choice: str, prefix: str) -> int:
     text = choice.strip().lstrip("#")
-    if text.isdigit():
-        number = int(text)
+    if text.isdigit():  # any digit; a number only with the digits 0-9
+        try:
+            number = parse_int(text)
+        except ValueError:
+            raise CommandError(f"{text!r} is not an option number; vote with the digits "
+                               f"0-9: {prefix}vote 1 to {prefix}vote "
+                               f"{len(poll.options)}") from None
         if not 1 <= number <= len(poll.options):
             raise CommandError(f"option {number} does not exist; choose 1 to "
                                f"{len(poll.options)}")
@@ -42,15 +74,15 @@ async def vote(ctx: Context, choice: str) -> Reply | None:
         raise CommandError("no poll is open here")
     if ctx.channel.platform.value not in poll.platforms:
         raise CommandError(f"poll #{poll.id} is not open on {ctx.channel.platform.value}")
-    option = _pick(poll, choice, ctx.prefix)
+    options = picks(poll, choice, ctx.prefix)
     now = ctx.time()
-    result = await state.store.vote(poll, ctx.user.key, ctx.user.shown_name, option,
+    result = await state.store.vote(poll, ctx.user.key, ctx.user.shown_name, options,
                                     ctx.channel.platform.value, now)  # committed here
     if result == "closed":
         raise CommandError(f"poll #{poll.id} has just closed")
     if ctx.message is not None and ctx.message.interactive:
         # A button or slash vote: a private acknowledgement, nothing in the channel.
-        label = poll.options[option]
+        label = ", ".join(poll.options[o] for o in options)
         ack = (f"✓ you already voted for {label}" if result == "same"
                else f"✓ vote counted: {label}")
         return Reply(ack, ephemeral=True)
