@@ -39,7 +39,7 @@ from cmbot import (
 from .assess import Assessment, assess
 from .cli import cmbot_cli_commands  # noqa: F401 - a hook of this plugin
 from .raid import RaidDetector
-from .rules import compile_patterns, links
+from .rules import check_patterns, compile_patterns, links
 from .store import MIGRATIONS, ToxStore
 
 log = logging.getLogger("cmbot.plugins.toxicity")
@@ -84,7 +84,8 @@ def cmbot_config_schema() -> dict[str, Setting]:
                              item_type=str),
         "allowlist": Setting(list, [], "words never counted against a message",
                              item_type=str),
-        "regex": Setting(list, [], "extra patterns to flag (category custom)", item_type=str),
+        "regex": Setting(list, [], "extra patterns to flag (category custom; RE2 syntax)",
+                         item_type=str, check=check_patterns),
         "escalation": Setting(list, ["warn", "10m", "1h"], "steps of the timeout action "
                               "within escalation_window", item_type=str),
         "escalation_window": Setting(float, 86400.0, "seconds strikes are remembered",
