@@ -24,7 +24,9 @@ _SUFFIXES("example.com")  # load the snapshot now (~70 ms), not on the first cha
 # country codes that are also file extensions chat names ("readme.md", "main.py"): a link
 # only with a scheme, "www." or a path
 FILE_LIKE_SUFFIXES = frozenset({"md", "py", "sh", "rs", "pl", "so", "cs", "ps", "ai", "in"})
-MENTION = re.compile(r"@\w{2,}|<@!?\d+>")
+# A mention however it is written, the same on every platform: "@name" typed in chat
+# (any length, not inside an e-mail address) and Discord's native <@id>, <@!id>, <@&role>.
+MENTION = re.compile(r"(?<![\w.+-])@\w+|<@[!&]?\d+>")
 
 
 @dataclass(frozen=True)
