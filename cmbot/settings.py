@@ -8,7 +8,7 @@ import dataclasses
 import difflib
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +24,8 @@ class Setting:
     min: float | None = None
     max: float | None = None
     item_type: builtins.type | None = None
+    check: Callable[[Any], str | None] | None = None
+    """Further validation of a well-typed value: the problem and its fix, or None."""
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,9 @@ def check_value(where: str, key: str, value: Any, setting: Setting) -> tuple[Any
             return None, f"[{where}] {key}: {shown} is below the minimum {setting.min:g}"
         if setting.max is not None and value > setting.max:
             return None, f"[{where}] {key}: {shown} is above the maximum {setting.max:g}"
+    problem = setting.check(value) if setting.check is not None else None
+    if problem:
+        return None, f"[{where}] {key}: {problem}"
     return value, None
 
 

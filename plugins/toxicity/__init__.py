@@ -9,7 +9,7 @@ from cmbot import Bot, Channel, Setting, Timer, hookimpl
 from .cli import cmbot_cli_commands  # noqa: F401 - a hook of this plugin
 from .moderation import cmbot_moderate  # noqa: F401 - a hook of this plugin
 from .review import cmbot_commands  # noqa: F401 - a hook of this plugin
-from .rules import compile_patterns
+from .rules import check_patterns, compile_patterns
 from .state import escalation_steps, log, state_of
 from .store import MIGRATIONS
 
@@ -52,7 +52,8 @@ def cmbot_config_schema() -> dict[str, Setting]:
                              item_type=str),
         "allowlist": Setting(list, [], "words never counted against a message",
                              item_type=str),
-        "regex": Setting(list, [], "extra patterns to flag (category custom)", item_type=str),
+        "regex": Setting(list, [], "extra patterns to flag (category custom; RE2 syntax)",
+                         item_type=str, check=check_patterns),
         "escalation": Setting(list, ["warn", "10m", "1h"], "steps of the timeout action "
                               "within escalation_window", item_type=str),
         "escalation_window": Setting(float, 86400.0, "seconds strikes are remembered",

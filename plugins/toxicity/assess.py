@@ -57,7 +57,7 @@ def assess(text: str, settings: dict[str, Any], *, allowed_terms: frozenset[str]
     ]
     hit = next((h for h in checks if h is not None), None)
     # links and mentions are the rules' business; the model sees the words around them
-    bare = rules.MENTION.sub(" ", rules.URL.sub(" ", text))
+    bare = rules.MENTION.sub(" ", rules.strip_links(text))
     scored = normalised if bare == text else for_matching(bare)
     for term in allow:
         scored = f" {scored} ".replace(f" {term} ", " ").strip()
