@@ -81,24 +81,56 @@ async def _allow(ctx: Context, id: int, option: str | None = None) -> str:
     return f"✓ flag #{id} allowed: the same message will not be flagged again{extra}"
 
 
+async def _claim(ctx: Context, row: Any) -> None:
+    """Claim an open flag while its action runs: nobody else decides it meanwhile."""
+    assert ctx.user is not None
+    if not await state_of(ctx.bot).store.decide(row["id"], "acting", ctx.user.shown_name,
+                                                ctx.time()):
+        raise CommandError(f"flag #{row['id']} was just decided by someone else")
+
+
+async def _refused(ctx: Context, row: Any, action: str, result: ActionResult) -> str:
+    """The platform did not act: the flag goes back to the queue, the mod log says why."""
+    state = state_of(ctx.bot)
+    assert ctx.user is not None
+    await state.store.release(row["id"])
+    await state.store.log(ctx.scope, row["user_key"], row["user_name"], f"{action} refused",
+                          f"{row['reason']} — {_why(result)}", ctx.user.shown_name,
+                          ctx.time(), row["id"])
+    return (f"✗ flag #{row['id']} stays open: not {action}d ({_why(result)}); "
+            f"{ctx.prefix}flag allow|remove|timeout {row['id']} decides it")
+
+
 async def _remove(ctx: Context, id: int) -> str:
     row = await _flag_row(ctx, id)
     message = _message_of(row)
-    await _decided(ctx, row, "removed", "delete", row["reason"])
+    await _claim(ctx, row)
     done = await ctx.bot.delete(message)
-    return f"✓ flag #{id}: message removed" if done else \
-        f"✓ flag #{id} recorded as removed (not deleted: {_why(done)})"
+    if not done:
+        return await _refused(ctx, row, "delete", done)
+    await _settled(ctx, row, "removed", "delete", row["reason"])
+    return f"✓ flag #{id}: message removed"
 
 
 async def _timeout(ctx: Context, id: int, duration: float | None = None) -> str:
     row = await _flag_row(ctx, id)
     message = _message_of(row)
     seconds = int(duration or 600)
-    await _decided(ctx, row, "timedout", "timeout", f"{row['reason']} ({seconds}s)")
+    await _claim(ctx, row)
     done = await ctx.bot.timeout(message.author, message.channel, seconds, row["reason"])
+    if not done:
+        return await _refused(ctx, row, "timeout", done)
+    await _settled(ctx, row, "timedout", "timeout", f"{row['reason']} ({seconds}s)")
     await ctx.bot.delete(message)
-    return (f"✓ flag #{id}: {row['user_name']} timed out for {format_duration(seconds)}"
-            if done else f"✓ flag #{id} recorded (not timed out: {_why(done)})")
+    return f"✓ flag #{id}: {row['user_name']} timed out for {format_duration(seconds)}"
+
+
+async def _settled(ctx: Context, row: Any, status: str, action: str, reason: str) -> None:
+    state = state_of(ctx.bot)
+    assert ctx.user is not None
+    await state.store.settle(row["id"], status)
+    await state.store.log(ctx.scope, row["user_key"], row["user_name"], action, reason,
+                          ctx.user.shown_name, ctx.time(), row["id"])
 
 
 def _why(result: ActionResult) -> str:

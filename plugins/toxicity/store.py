@@ -120,6 +120,17 @@ class ToxStore:
             "WHERE id=? AND status='open'", (status, by, now, flag_id))
         return bool(self.db.last_rowcount)
 
+    async def settle(self, flag_id: int, status: str) -> None:
+        """Turn a claimed flag (``acting``: its action is under way) into its decision."""
+        await self.db.execute("UPDATE tox_flags SET status=? WHERE id=? AND status='acting'",
+                              (status, flag_id))
+
+    async def release(self, flag_id: int) -> None:
+        """Give a claimed flag back to the queue (the platform refused its action)."""
+        await self.db.execute(
+            "UPDATE tox_flags SET status='open', decided_by=NULL, decided_at=NULL "
+            "WHERE id=? AND status='acting'", (flag_id,))
+
     async def log(self, scope: str, user_key: str, user_name: str, action: str, reason: str,
                   by: str, now: float, flag_id: int | None = None) -> None:
         await self.db.execute(
