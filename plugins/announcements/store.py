@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,9 +79,22 @@ class ChatTimer:
     live_only: bool = False
 
 
+def _reminders(text: str) -> list[float]:
+    """The stored reminders that can be used: rows written before durations were checked
+    may hold ``NaN``/``Infinity`` (``remind:nan``), which are left out when read."""
+    try:
+        values = json.loads(text)
+    except ValueError:
+        return []
+    if not isinstance(values, list):
+        return []
+    return [float(v) for v in values if isinstance(v, int | float) and not isinstance(v, bool)
+            and math.isfinite(v) and v > 0]
+
+
 def _event(row: Any) -> Event:
     return Event(row["id"], row["scope"], row["title"], row["starts_at"], row["tz"],
-                 row["description"], json.loads(row["platforms"]), json.loads(row["reminders"]),
+                 row["description"], json.loads(row["platforms"]), _reminders(row["reminders"]),
                  row["repeat"], row["status"], json.loads(row["origin"]),
                  json.loads(row["native"]))
 
