@@ -71,7 +71,8 @@ async def arm(bot: Bot, event: Event) -> list[float]:
     for before in event.reminders:
         at = event.starts_at - before
         if at > now:
-            await bot.timers.at("ann.remind", at, {"event": event.id, "before": before},
+            await bot.timers.at("ann.remind", at, {"event": event.id, "before": before,
+                                                   "starts": event.starts_at},
                                    key=f"event:{event.id}:remind:{int(before)}")
             kept.append(before)
     # infinite grace: the handler runs after any downtime, so a repeating event re-arms
@@ -96,19 +97,22 @@ def install(bot: Bot) -> None:
         event = await state.store.event(int(timer.payload["event"]))
         if event is None or event.status != "scheduled":
             return
+        if bot.time() >= event.starts_at or \
+                timer.payload.get("starts", event.starts_at) != event.starts_at:
+            return  # its run has started (a reminder sent late after downtime): not sent
         await announce(bot, event, "reminder")
 
     async def start(timer: Timer) -> None:
         event = await state.store.event(int(timer.payload["event"]))
         if event is None or event.status != "scheduled":
             return
-        if timer.late <= bot.timers.grace:
-            await announce(bot, event, "start", priority=Priority.HIGH)
-        following = next_start(event)
         now = bot.time()
-        while following is not None and following <= now:  # skip runs missed while down
-            event.starts_at = following
+        following = next_start(event)
+        while following is not None and following <= now:  # runs missed while down:
+            event.starts_at = following  # only the latest may still be announced
             following = next_start(event)
+        if now - event.starts_at <= bot.timers.grace:  # the latest run, once, if in grace
+            await announce(bot, event, "start", priority=Priority.HIGH)
         if following is None:
             event.status = "done"
             await state.store.update_event(event)
