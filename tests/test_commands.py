@@ -171,8 +171,11 @@ async def test_groups_aliases_cooldowns_and_errors_through_the_runtime(cmbot_har
     assert (await h.say("!faq show nope", platform=platform))[0].text == "✗ no entry 'nope'"
     assert await h.say("!unknowncommand", platform=platform) == []
     assert (await h.say("!dice", platform=platform))[0].text == "ok "
-    assert await h.say("!roll", platform=platform) == []  # user cooldown
-    assert await h.say("!roll", platform=platform, user="other") == []  # channel cooldown
+    assert [s.text for s in await h.say("!roll", platform=platform)] == [
+        "✗ !roll is on cooldown here for 29s more"]  # user cooldown: one notice
+    assert await h.say("!roll", platform=platform) == []  # and no second one
+    assert [s.text for s in await h.say("!roll", platform=platform, user="other")] == [
+        "✗ !roll is on cooldown here for 2s more"]  # channel cooldown
     await h.advance(6)
     assert (await h.say("!roll", platform=platform, user="other"))[0].text == "ok "
     assert (await h.say("!roll", **mod))[0].text == "ok "  # moderators skip cooldowns
@@ -204,3 +207,20 @@ def test_a_handler_that_cannot_take_its_arguments_fails_at_load():
 
     with pytest.raises(ValueError, match="'poll end': its handler must accept ctx and id"):
         Command("poll end", "h", handler, args=[Arg("id", "int", required=False)])
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+async def test_a_cooldown_hit_gets_one_notice_per_window(cmbot_harness, platform):
+    h = await cmbot_harness()
+    assert (await h.say("!help", platform=platform))[0].text.startswith("Commands:")
+    await h.advance(3)
+    notice = await h.say("!help", platform=platform)
+    assert [s.text for s in notice] == ["✗ !help is on cooldown here for 7s more"]
+    for _ in range(5):  # a flood gets nothing more
+        assert await h.say("!help", platform=platform) == []
+    assert (await h.say("!help", platform=platform, user="other"))[0].text.startswith(
+        "Commands:")  # another user's own cooldown
+    await h.advance(8)
+    assert (await h.say("!help", platform=platform))[0].text.startswith("Commands:")
+    assert [s.text for s in await h.say("!help", platform=platform)] == [
+        "✗ !help is on cooldown here for 10s more"]  # a new window, a new notice
