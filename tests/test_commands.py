@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from cmbot import Arg, Command, CommandError, Platform, Role, UsageError, UserRef, hookimpl
 from cmbot.arguments import parse_arguments, tokenize
 from cmbot.registry import CommandRegistry
+from cmbot.safety import split_outbound
 
 PLATFORMS = [Platform.DISCORD, Platform.TWITCH, Platform.CONSOLE]
 
@@ -224,3 +225,26 @@ async def test_a_cooldown_hit_gets_one_notice_per_window(cmbot_harness, platform
     assert (await h.say("!help", platform=platform))[0].text.startswith("Commands:")
     assert [s.text for s in await h.say("!help", platform=platform)] == [
         "✗ !help is on cooldown here for 10s more"]  # a new window, a new notice
+
+
+async def test_a_moderators_help_on_twitch_is_split_and_names_every_command(cmbot_harness):
+    h = await cmbot_harness()
+    sent = await h.say("!help", platform=Platform.TWITCH, user="mo", role=Role.MODERATOR)
+    texts = [s.text for s in sent if s.kind == "send"]
+    assert 1 < len(texts) <= 3 and all(len(t) <= 500 for t in texts)
+    assert texts[0].startswith("Commands:") and texts[-1].endswith("for details.")
+    words = set(" ".join(texts).replace(",", " ").replace(".", " ").split())
+    for command in h.bot.commands:
+        if not command.hidden and h.bot.commands.required_role(command) <= Role.MODERATOR:
+            assert "!" + command.name.split(" ")[0] in words, command.name
+    joined = ", ".join(texts)
+    assert "!timer resume" in joined and "!vote" in joined
+
+
+def test_a_list_too_long_for_three_messages_ends_with_how_many_more():
+    text = "Entries: " + ", ".join(f"!entry{i}" for i in range(400))
+    parts = split_outbound(text, Platform.TWITCH)
+    assert len(parts) == 3 and all(len(p) <= 500 for p in parts)
+    shown = sum(p.count("!entry") for p in parts)
+    assert parts[-1].endswith(f"… and {400 - shown} more")
+    assert parts[1].startswith("!entry") and parts[0].endswith(",")  # cut between items
