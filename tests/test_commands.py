@@ -1,3 +1,4 @@
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -217,6 +218,13 @@ async def test_a_cooldown_hit_gets_one_notice_per_window(cmbot_harness, platform
     await h.advance(3)
     notice = await h.say("!help", platform=platform)
     assert [s.text for s in notice] == ["✗ !help is on cooldown here for 7s more"]
+    if platform == Platform.DISCORD:  # through a slash command: only the viewer sees it
+        adapter = h.platforms[Platform.DISCORD]
+        await h.bot.handle_message(replace(adapter.make_message("!help", user="slash"),
+                                           interactive=True))
+        await h.bot.handle_message(replace(adapter.make_message("!help", user="slash"),
+                                           interactive=True))
+        assert [s.ephemeral for s in h.sent(Platform.DISCORD)[-2:]] == [False, True]
     for _ in range(5):  # a flood gets nothing more
         assert await h.say("!help", platform=platform) == []
     assert (await h.say("!help", platform=platform, user="other"))[0].text.startswith(
