@@ -14,6 +14,21 @@ class Cooldowns:
     """Per-user and per-channel cooldowns, keyed by command name."""
 
     _last: dict[tuple[str, str], float] = field(default_factory=dict)
+    _noticed: dict[tuple[str, str], float] = field(default_factory=dict)
+
+    def notice_due(self, command: Command, user_key: str, now: float, wait: float) -> bool:
+        """Whether a cooldown hit should be answered: once per user, command and window.
+
+        A hit inside a window already noticed stays silent, so a flood gets one notice."""
+        key = (command.name, user_key)
+        until = self._noticed.get(key)
+        if until is not None and now < until:
+            return False
+        self._noticed[key] = now + wait
+        if len(self._noticed) > 50_000:  # forget expired windows
+            for stale in [k for k, v in self._noticed.items() if v <= now]:
+                del self._noticed[stale]
+        return True
 
     def remaining(self, command: Command, user_key: str, channel_key: str, now: float) -> float:
         waits = []

@@ -4,6 +4,8 @@ handled here, never in plugins."""
 
 from __future__ import annotations
 
+import math
+
 from .arguments import Given, bind_arguments, split_arguments
 from .bounded import PLUGIN_EXIT, bounded
 from .commands import Command
@@ -62,7 +64,11 @@ class Invoker:
             return command.name
         now = parts.clock.time()
         if author.role < Role.MODERATOR:
-            if self.cooldowns.remaining(command, author.key, message.channel.key, now) > 0:
+            wait = self.cooldowns.remaining(command, author.key, message.channel.key, now)
+            if wait > 0:
+                if self.cooldowns.notice_due(command, author.key, now, wait):
+                    await self._refuse(message, f"{prefix}{command.name} is on cooldown "
+                                       f"here for {math.ceil(wait)}s more")
                 return command.name
         await self._execute(command, given, message)
         if author.role < Role.MODERATOR:

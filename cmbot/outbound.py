@@ -15,7 +15,7 @@ from .directory import Directory
 from .model import ActionResult, Button, Capability, Channel, Message, Platform, User
 from .platforms.base import PlatformAdapter
 from .ratelimit import Limits, Outbox, Priority, SlidingWindow
-from .safety import clean_outbound
+from .safety import split_outbound
 
 log = logging.getLogger("cmbot.outbound")
 
@@ -76,7 +76,8 @@ class Outbound:
                    priority: Priority = Priority.NORMAL, reply_to: Message | None = None,
                    mention: User | None = None, ephemeral: bool = False,
                    file: Path | None = None) -> str | None:
-        """Send through the channel's rate limit; cleaned, cut, mentions neutralised.
+        """Send through the channel's rate limit; cleaned, mentions neutralised, split into
+        a few messages (or cut) where longer than the platform allows.
         Returns the sent id, or None if the message was queued or dropped."""
         adapter = self.adapters.get(channel.platform)
         if adapter is None:
@@ -87,13 +88,22 @@ class Outbound:
             prefix = self.prefix
             text = f"{text} ({' | '.join(f'{b.label}: {prefix}{b.command}' for b in buttons)})"
             buttons = ()
-        text = clean_outbound(text, channel.platform, allow_user_mentions=mention is not None)
-        if not text:
-            return None
+        parts = split_outbound(text, channel.platform, allow_user_mentions=mention is not None)
+        result: str | None = None
+        for number, part in enumerate(parts, 1):  # a long reply: several messages, in order
+            last = number == len(parts)
+            result = await self._send_one(adapter, channel, part, priority, reply_to, mention,
+                                          ephemeral, tuple(buttons) if last else (),
+                                          file if last else None)
+        return result
 
+    async def _send_one(self, adapter: PlatformAdapter, channel: Channel, text: str,
+                        priority: Priority, reply_to: Message | None, mention: User | None,
+                        ephemeral: bool, buttons: tuple[Button, ...],
+                        file: Path | None) -> str | None:
         async def _go() -> str | None:
             try:
-                return await adapter.send(channel, text, buttons=tuple(buttons),
+                return await adapter.send(channel, text, buttons=buttons,
                                           reply_to=reply_to, mention=mention,
                                           ephemeral=ephemeral, file=file)
             except Exception:  # noqa: BLE001 - an adapter error never reaches plugins

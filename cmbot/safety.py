@@ -91,6 +91,56 @@ def clean_outbound(
     text: str, platform: Platform, *, allow_user_mentions: bool = False
 ) -> str:
     """Prepare bot output for a platform: no pings to groups, no control chars, within limit."""
+    return cut(_clean(text, allow_user_mentions), MAX_MESSAGE_LENGTH.get(platform, 2000))
+
+
+def _clean(text: str, allow_user_mentions: bool) -> str:
     text = _CONTROL.sub("", text.replace("\r", ""))
-    text = neutralise_mentions(text, allow_user_mentions=allow_user_mentions)
-    return cut(text, MAX_MESSAGE_LENGTH.get(platform, 2000))
+    return neutralise_mentions(text, allow_user_mentions=allow_user_mentions)
+
+
+MAX_PARTS = 3
+"""A reply longer than the platform allows is sent as at most this many messages."""
+
+_ITEM_SEPARATORS = (" | ", ", ", "; ", "\n")
+
+
+def _boundary(text: str, limit: int) -> tuple[int, int]:
+    """Where a part of at most ``limit`` characters ends, and where the next begins: after
+    the last list item that fits, else at the last space, else at ``limit``."""
+    best = (-1, -1)
+    for sep in _ITEM_SEPARATORS:
+        at = text.rfind(sep, 0, limit + 1 - len(sep.rstrip()))
+        keep = len(sep.rstrip()) if sep.strip() in (",", ";") else 0  # "a," | "b"
+        if at + keep > best[0]:
+            best = (at + keep, at + len(sep))
+    if best[0] > limit // 3:  # a list item boundary, unless it wastes most of the part
+        return best
+    space = text.rfind(" ", 0, limit + 1)
+    return (space, space + 1) if space > 0 else (limit, limit)
+
+
+def _items(text: str) -> int:
+    return max(1, *(len(text.split(sep)) for sep in _ITEM_SEPARATORS))
+
+
+def split_outbound(
+    text: str, platform: Platform, *, allow_user_mentions: bool = False,
+    max_parts: int = MAX_PARTS,
+) -> list[str]:
+    """Like :func:`clean_outbound`, but a reply over the platform's length limit becomes
+    up to ``max_parts`` messages split at list items or words; what still does not fit is
+    summarised as "… and N more"."""
+    limit = MAX_MESSAGE_LENGTH.get(platform, 2000)
+    rest = _clean(text, allow_user_mentions)
+    parts: list[str] = []
+    while len(rest) > limit and len(parts) < max_parts - 1:
+        end, start = _boundary(rest, limit)
+        parts.append(rest[:end].rstrip())
+        rest = rest[start:].lstrip()
+    if len(rest) > limit:
+        end, start = _boundary(rest, limit - 24)
+        left = rest[start:].strip()
+        rest = f"{rest[:end].rstrip().rstrip(',;|').rstrip()} {ELLIPSIS} and {_items(left)} more"
+    parts.append(rest)
+    return [p for p in parts if p]

@@ -1,3 +1,4 @@
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -7,6 +8,7 @@ from hypothesis import strategies as st
 from cmbot import Arg, Command, CommandError, Platform, Role, UsageError, UserRef, hookimpl
 from cmbot.arguments import parse_arguments, tokenize
 from cmbot.registry import CommandRegistry
+from cmbot.safety import split_outbound
 
 PLATFORMS = [Platform.DISCORD, Platform.TWITCH, Platform.CONSOLE]
 
@@ -171,8 +173,11 @@ async def test_groups_aliases_cooldowns_and_errors_through_the_runtime(cmbot_har
     assert (await h.say("!faq show nope", platform=platform))[0].text == "✗ no entry 'nope'"
     assert await h.say("!unknowncommand", platform=platform) == []
     assert (await h.say("!dice", platform=platform))[0].text == "ok "
-    assert await h.say("!roll", platform=platform) == []  # user cooldown
-    assert await h.say("!roll", platform=platform, user="other") == []  # channel cooldown
+    assert [s.text for s in await h.say("!roll", platform=platform)] == [
+        "✗ !roll is on cooldown here for 29s more"]  # user cooldown: one notice
+    assert await h.say("!roll", platform=platform) == []  # and no second one
+    assert [s.text for s in await h.say("!roll", platform=platform, user="other")] == [
+        "✗ !roll is on cooldown here for 2s more"]  # channel cooldown
     await h.advance(6)
     assert (await h.say("!roll", platform=platform, user="other"))[0].text == "ok "
     assert (await h.say("!roll", **mod))[0].text == "ok "  # moderators skip cooldowns
@@ -204,3 +209,50 @@ def test_a_handler_that_cannot_take_its_arguments_fails_at_load():
 
     with pytest.raises(ValueError, match="'poll end': its handler must accept ctx and id"):
         Command("poll end", "h", handler, args=[Arg("id", "int", required=False)])
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+async def test_a_cooldown_hit_gets_one_notice_per_window(cmbot_harness, platform):
+    h = await cmbot_harness()
+    assert (await h.say("!help", platform=platform))[0].text.startswith("Commands:")
+    await h.advance(3)
+    notice = await h.say("!help", platform=platform)
+    assert [s.text for s in notice] == ["✗ !help is on cooldown here for 7s more"]
+    if platform == Platform.DISCORD:  # through a slash command: only the viewer sees it
+        adapter = h.platforms[Platform.DISCORD]
+        await h.bot.handle_message(replace(adapter.make_message("!help", user="slash"),
+                                           interactive=True))
+        await h.bot.handle_message(replace(adapter.make_message("!help", user="slash"),
+                                           interactive=True))
+        assert [s.ephemeral for s in h.sent(Platform.DISCORD)[-2:]] == [False, True]
+    for _ in range(5):  # a flood gets nothing more
+        assert await h.say("!help", platform=platform) == []
+    assert (await h.say("!help", platform=platform, user="other"))[0].text.startswith(
+        "Commands:")  # another user's own cooldown
+    await h.advance(8)
+    assert (await h.say("!help", platform=platform))[0].text.startswith("Commands:")
+    assert [s.text for s in await h.say("!help", platform=platform)] == [
+        "✗ !help is on cooldown here for 10s more"]  # a new window, a new notice
+
+
+async def test_a_moderators_help_on_twitch_is_split_and_names_every_command(cmbot_harness):
+    h = await cmbot_harness()
+    sent = await h.say("!help", platform=Platform.TWITCH, user="mo", role=Role.MODERATOR)
+    texts = [s.text for s in sent if s.kind == "send"]
+    assert 1 < len(texts) <= 3 and all(len(t) <= 500 for t in texts)
+    assert texts[0].startswith("Commands:") and texts[-1].endswith("for details.")
+    words = set(" ".join(texts).replace(",", " ").replace(".", " ").split())
+    for command in h.bot.commands:
+        if not command.hidden and h.bot.commands.required_role(command) <= Role.MODERATOR:
+            assert "!" + command.name.split(" ")[0] in words, command.name
+    joined = ", ".join(texts)
+    assert "!timer resume" in joined and "!vote" in joined
+
+
+def test_a_list_too_long_for_three_messages_ends_with_how_many_more():
+    text = "Entries: " + ", ".join(f"!entry{i}" for i in range(400))
+    parts = split_outbound(text, Platform.TWITCH)
+    assert len(parts) == 3 and all(len(p) <= 500 for p in parts)
+    shown = sum(p.count("!entry") for p in parts)
+    assert parts[-1].endswith(f"… and {400 - shown} more")
+    assert parts[1].startswith("!entry") and parts[0].endswith(",")  # cut between items

@@ -457,3 +457,12 @@ async def test_a_csv_export_quotes_formula_cells_and_imports_back_unchanged(cmbo
     await h.advance(5)
     assert (await h.say("!link"))[0].text.startswith(answer)
     assert (await h.say("!quoted", user="other"))[0].text.startswith("'=not a formula")
+
+
+async def test_a_repeated_faq_lookup_gets_one_cooldown_notice(cmbot_harness):
+    h = await cmbot_harness()
+    assert [s.text for s in await h.say("!faq nosuch")] == [
+        "✗ no FAQ entry 'nosuch'; !faq list shows them"]
+    assert [s.text for s in await h.say("!faq nosuch")] == [
+        "✗ !faq is on cooldown here for 5s more"]
+    assert await h.say("!faq nosuch") == []

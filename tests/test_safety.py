@@ -60,10 +60,11 @@ async def test_hostile_input_goes_through_the_runtime_cleaned_and_output_is_boun
     hostile = "@everyone " + "Z\u0336\u0337\u0338\u0339" * 3000 + "\x1b[31m"
     sent = await h.say(hostile, platform=platform)
     assert h.last.ignored is None
-    [reply] = sent
-    assert "@everyone" not in reply.text
-    assert "\x1b" not in reply.text and "\u0338" not in reply.text
-    assert len(reply.text) <= (500 if platform == Platform.TWITCH else 2000)
+    assert 1 <= len(sent) <= 3  # a long reply is split into at most three messages
+    for reply in sent:
+        assert "@everyone" not in reply.text
+        assert "\x1b" not in reply.text and "\u0338" not in reply.text
+        assert len(reply.text) <= (500 if platform == Platform.TWITCH else 2000)
 
 
 async def test_empty_and_invisible_only_messages_are_ignored(cmbot_harness):

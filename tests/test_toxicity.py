@@ -416,3 +416,28 @@ async def test_a_lone_surrogate_in_a_chat_line_is_replaced_at_intake_so_the_flag
     sent = await h.say("!feedback great \udc00 stream", platform=platform, user="fan")
     assert [s.text for s in sent] == ["✓ thanks, your feedback was recorded"]
     assert await h.bot.storage.fetchval("SELECT text FROM feedback") == "great \ufffd stream"
+
+
+async def test_flags_and_modlog_say_how_many_more_and_page(cmbot_harness):
+    h = await cmbot_harness(_config())
+    for i in range(7):
+        await h.say(f"you are trash number {i}", user="troll")
+        await h.advance(2)
+    first = (await h.say("!flags", **MOD))[0].text
+    assert first.startswith("7 open: #1 troll") and "#5 troll" in first and "#6" not in first
+    assert "… and 2 more (!flags 2)" in first
+    second = (await h.say("!flags 2", **MOD))[0].text
+    assert "#6 troll" in second and "#7 troll" in second and "#5" not in second
+    assert "more" not in second
+    assert "past the end" in (await h.say("!flags 3", **MOD))[0].text
+    for i in range(1, 8):
+        await h.say(f"!flag allow {i}", **MOD)
+        await h.advance(2)
+    log = (await h.say("!modlog troll", **MOD))[0].text
+    assert log.count("allow troll") == 5 and "… and 2 more (!modlog troll 2)" in log
+    older = (await h.say("!modlog troll 2", **MOD))[0].text
+    assert older.count("allow troll") == 2 and "more" not in older
+    assert "… and 2 more (!modlog 2)" in (await h.say("!modlog", **MOD))[0].text
+    assert (await h.say("!modlog 2", **MOD))[0].text.count("allow troll") == 2
+    assert (await h.say("!modlog troll 9", **MOD))[0].text == \
+        "Nothing in the mod log for troll on page 9."

@@ -42,15 +42,27 @@ def _message_of(row: Any) -> Message:
                    datetime.fromtimestamp(row["created_at"], UTC))
 
 
-async def _flags(ctx: Context) -> str:
+PAGE = 5  # entries per page of !flags and !modlog
+
+
+def _more(total: int, page: int, command: str) -> str:
+    """" … and N more (!flags 2)" when entries follow this page, else ""."""
+    rest = total - page * PAGE
+    return f" … and {rest} more ({command} {page + 1})" if rest > 0 else ""
+
+
+async def _flags(ctx: Context, page: int | None = None) -> str:
+    page = page or 1
     state = state_of(ctx.bot)
-    rows = await state.store.open_flags(ctx.scope)
-    if not rows:
-        return "The review queue is empty."
+    rows = await state.store.open_flags(ctx.scope, PAGE, (page - 1) * PAGE)
     total = await state.store.count_open(ctx.scope)
+    if not rows:
+        return "The review queue is empty." if not total else \
+            f"{total} open; page {page} is past the end: {ctx.prefix}flags 1"
     items = " | ".join(f"#{r['id']} {r['user_name']}: “{r['text'][:60]}” ({r['category']})"
                        for r in rows)
-    return f"{total} open: {items} — {ctx.prefix}flag allow|remove|timeout <id>"
+    more = _more(total, page, f"{ctx.prefix}flags")
+    return f"{total} open: {items}{more} — {ctx.prefix}flag allow|remove|timeout <id>"
 
 
 async def _decided(ctx: Context, row: Any, status: str, action: str, reason: str) -> None:
@@ -138,15 +150,22 @@ def _why(result: ActionResult) -> str:
         result.problem, result.problem)
 
 
-async def _modlog(ctx: Context, user: Any = None) -> str:
-    rows = await state_of(ctx.bot).store.modlog(ctx.scope, str(user) if user else None)
+async def _modlog(ctx: Context, user: Any = None, page: int | None = None) -> str:
+    if user is not None and page is None and str(user).isdigit():
+        user, page = None, int(str(user))  # !modlog 2: a page, not a user named 2
+    page = page or 1
+    store = state_of(ctx.bot).store
+    name = str(user) if user else None
+    rows = await store.modlog(ctx.scope, name, PAGE, (page - 1) * PAGE)
     if not rows:
-        return "Nothing in the mod log" + (f" for {user}." if user else ".")
+        return "Nothing in the mod log" + (f" for {user}" if user else "") + \
+            (f" on page {page}." if page > 1 else ".")
     items = []
     for r in rows:
         when = datetime.fromtimestamp(r["at"], UTC).strftime("%m-%d %H:%M")
         items.append(f"{when} {r['action']} {r['user_name']} by {r['by']}: {r['reason']}")
-    return " | ".join(items)
+    command = f"{ctx.prefix}modlog" + (f" {name}" if name else "")
+    return " | ".join(items) + _more(await store.count_modlog(ctx.scope, name), page, command)
 
 
 async def _permit(ctx: Context, user: Any) -> str:
@@ -163,7 +182,8 @@ def cmbot_commands() -> list[Command]:
     mod = Role.MODERATOR
     flag_id = Arg("id", "int", min=1)
     return [
-        Command("flags", "the open review queue", _flags, role=mod),
+        Command("flags", "the open review queue (5 a page)", _flags, role=mod,
+                args=[Arg("page", "int", required=False, min=1)]),
         Command("flag allow", "a false positive: allow it (--always: allow its words here)",
                 _allow, role=mod, args=[flag_id, Arg("option", "choice", required=False,
                                                      choices=("--always", "always"))]),
@@ -173,7 +193,8 @@ def cmbot_commands() -> list[Command]:
                 _timeout, role=mod, args=[flag_id, Arg("duration", "duration", required=False,
                                                       min=1, max=14 * 86400)]),
         Command("modlog", "recent moderation decisions, optionally for one user", _modlog,
-                role=mod, args=[Arg("user", "user", required=False)]),
+                role=mod, args=[Arg("user", "user", required=False),
+                                Arg("page", "int", required=False, min=1)]),
         Command("permit", "let a user post one link", _permit, role=mod,
                 args=[Arg("user", "user")]),
     ]

@@ -104,10 +104,10 @@ class ToxStore:
     async def flag(self, flag_id: int) -> Any:
         return await self.db.fetchone("SELECT * FROM tox_flags WHERE id=?", (flag_id,))
 
-    async def open_flags(self, scope: str, limit: int = 5) -> list[Any]:
+    async def open_flags(self, scope: str, limit: int = 5, offset: int = 0) -> list[Any]:
         return await self.db.fetchall(
-            "SELECT * FROM tox_flags WHERE scope=? AND status='open' ORDER BY id LIMIT ?",
-            (scope, limit))
+            "SELECT * FROM tox_flags WHERE scope=? AND status='open' ORDER BY id "
+            "LIMIT ? OFFSET ?", (scope, limit, offset))
 
     async def count_open(self, scope: str) -> int:
         return int(await self.db.fetchval(
@@ -149,13 +149,23 @@ class ToxStore:
             "SELECT COUNT(*) FROM tox_modlog WHERE scope=? AND user_key=? AND at>=? AND "
             "action IN ('warn', 'timeout')", (scope, user_key, since)) or 0)
 
-    async def modlog(self, scope: str, user_name: str | None, limit: int = 5) -> list[Any]:
+    async def modlog(self, scope: str, user_name: str | None, limit: int = 5,
+                     offset: int = 0) -> list[Any]:
         if user_name:
             return await self.db.fetchall(
                 "SELECT * FROM tox_modlog WHERE scope=? AND lower(user_name)=? "
-                "ORDER BY id DESC LIMIT ?", (scope, user_name.lower(), limit))
+                "ORDER BY id DESC LIMIT ? OFFSET ?", (scope, user_name.lower(), limit, offset))
         return await self.db.fetchall(
-            "SELECT * FROM tox_modlog WHERE scope=? ORDER BY id DESC LIMIT ?", (scope, limit))
+            "SELECT * FROM tox_modlog WHERE scope=? ORDER BY id DESC LIMIT ? OFFSET ?",
+            (scope, limit, offset))
+
+    async def count_modlog(self, scope: str, user_name: str | None) -> int:
+        if user_name:
+            return int(await self.db.fetchval(
+                "SELECT COUNT(*) FROM tox_modlog WHERE scope=? AND lower(user_name)=?",
+                (scope, user_name.lower())) or 0)
+        return int(await self.db.fetchval(
+            "SELECT COUNT(*) FROM tox_modlog WHERE scope=?", (scope,)) or 0)
 
     async def allow(self, channel: str, kind: str, value: str) -> None:
         await self.db.execute(
