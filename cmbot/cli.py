@@ -22,6 +22,7 @@ from .dispatch import HookCaller
 from .errors import CommandError
 from .platforms.base import PlatformAdapter
 from .plugins import PluginLoadError, get_plugin_manager, hooks_of, load_plugins
+from .registry import CORE
 from .runtime import Runtime
 from .storage import StorageError
 
@@ -227,14 +228,20 @@ def _plugins(path: str) -> int:
     bot = Runtime(config)
     prefix = config.bot["prefix"]
     statuses = dict(bot.hooks.call_sync_per_plugin("cmbot_status", ("bot", bot.host)))
+
+    def commands_of(plugin: str) -> None:
+        for command in sorted((c for c in bot.commands if c.plugin == plugin),
+                              key=lambda c: c.name):
+            role = bot.commands.required_role(command).label
+            print(f"  {command.usage(prefix)}  — {role}: {command.help}")
+
+    print(f"{CORE}  [core: kept whatever plugins are disabled]")
+    commands_of(CORE)
     for info in bot.plugins:
         print(f"{info.name}  [{info.source}]")
         hooks = [h for h in hooks_of(bot.pm, info.name)]
         print(f"  hooks: {', '.join(hooks) or '(none)'}")
-        for command in sorted((c for c in bot.commands if c.plugin == info.name),
-                              key=lambda c: c.name):
-            role = bot.commands.required_role(command).label
-            print(f"  {command.usage(prefix)}  — {role}: {command.help}")
+        commands_of(info.name)
         line = statuses.get(info.name)
         if line:
             print(f"  status: {line}")

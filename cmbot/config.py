@@ -158,9 +158,14 @@ class Config:
             raise ConfigError(problems)
 
     def check_plugin_settings(self, schemas: Mapping[str, Mapping[str, Setting]]) -> None:
-        """Validate [plugins.X] and per-channel overrides against each plugin's schema."""
+        """Validate [plugins.X] and per-channel overrides against each plugin's schema.
+        A disabled plugin's settings are kept as written, unchecked (disabling a plugin
+        must not make its section an error)."""
         problems: list[str] = []
+        disabled = set(self.bot["disabled_plugins"])
         for name, data in self.plugins.items():
+            if name in disabled and name not in schemas:
+                continue
             if name not in schemas:
                 problems.append(f"{self.path}: [plugins.{name}] no loaded plugin is called "
                                 f"{name!r}. Fix: {suggest(name, set(schemas))}loaded plugins: "
@@ -169,6 +174,8 @@ class Config:
             self.plugins[name] = check_table(f"plugins.{name}", data, schemas[name], problems)
         for ref, per_plugin in self.channel_overrides.items():
             for name, data in per_plugin.items():
+                if name in disabled and name not in schemas:
+                    continue
                 if name not in schemas:
                     problems.append(f"{self.path}: [channels.\"{ref}\".plugins.{name}] unknown "
                                     f"plugin {name!r}. Fix: {suggest(name, set(schemas))}")

@@ -17,6 +17,7 @@ from types import ModuleType
 import pluggy
 
 from . import hookspecs
+from .registry import CORE
 
 ENTRY_POINT_GROUP = "cmbot.plugins"
 BUILTIN_PACKAGE = "cmbot_plugins"
@@ -48,6 +49,9 @@ def _suggest(word: str, options: Iterable[str]) -> str:
 
 
 def _register(pm: pluggy.PluginManager, module: object, name: str) -> None:
+    if name == CORE:
+        raise PluginLoadError(f"a plugin may not be called {CORE!r} (the core's own name); "
+                              f"rename it")
     if pm.get_plugin(name) is not None:
         raise PluginLoadError(f"two plugins are called {name!r}; rename one or add it to "
                               f"[bot] disabled_plugins")

@@ -13,6 +13,9 @@ from .model import Role
 if TYPE_CHECKING:
     from .commands import Command
 
+CORE = "cmbot"
+"""The plugin name of the core's own commands (``!forgetme``: see :mod:`cmbot.privacy`)."""
+
 
 @dataclass
 class Resolved:
@@ -47,6 +50,9 @@ class CommandRegistry:
         for key in (command.name, *command.aliases):
             if key in self._by_name:
                 other = self._by_name[key]
+                if other.plugin == CORE:
+                    raise ValueError(f"command {key!r} from plugin {command.plugin!r} clashes "
+                                     f"with a core command of cmbot; the plugin must rename it")
                 raise ValueError(f"command {key!r} from plugin {command.plugin!r} clashes with "
                                  f"plugin {other.plugin!r}; disable one of them")
             self._by_name[key] = command

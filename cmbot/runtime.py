@@ -23,6 +23,7 @@ from .outbound import Outbound
 from .pipeline import Outcome, Pipeline
 from .platforms.base import PlatformAdapter
 from .plugins import PluginInfo, PluginLoadError, get_plugin_manager, load_plugins
+from .privacy import core_commands
 from .registry import CommandRegistry
 from .scheduler import MIGRATIONS as SCHEDULER_MIGRATIONS
 from .scheduler import Scheduler
@@ -92,6 +93,8 @@ class Runtime:
             self.config.check_plugin_settings(schemas)
         except ConfigError as exc:
             problems += exc.problems
+        for command in core_commands():  # whatever plugins are loaded or disabled
+            self.commands.add(command)
         for name, commands in self.hooks.call_sync_per_plugin("cmbot_commands"):
             for command in commands or ():
                 if not isinstance(command, Command):
