@@ -34,7 +34,7 @@ from .model import (
 )
 from .numbers import parse_int, parse_number
 from .ratelimit import Priority
-from .safety import neutralise_mentions
+from .safety import literal, neutralise_mentions
 from .scheduler import Timer
 from .settings import Setting
 from .timeparse import format_countdown, format_duration, get_zone, parse_duration, parse_when
@@ -51,5 +51,5 @@ __all__ = [
     "Setting", "Statements", "Store", "Timer", "Timers", "UsageError", "User", "UserRef",
     "Verdict", "__version__", "csv_cell", "csv_text", "csv_value", "describe",
     "format_countdown", "format_duration", "get_zone", "hookimpl", "neutralise_mentions",
-    "parse_duration", "parse_int", "parse_number", "parse_when",
+    "literal", "parse_duration", "parse_int", "parse_number", "parse_when",
 ]

@@ -87,10 +87,33 @@ def cut(text: str, limit: int) -> str:
     return text[: max(0, limit - 1)].rstrip() + ELLIPSIS
 
 
+_OPEN, _CLOSE = "\ue000", "\ue001"  # private-use marks around user-provided text
+_LITERAL = re.compile("\ue000([^\ue000\ue001]*)\ue001")
+_MARKS = re.compile("[\ue000\ue001]")
+_DISCORD_MARKUP = re.compile(r"([\\*_~`|>\[\]()#:-])")
+
+
+def literal(text: str) -> str:
+    """Mark user-provided text (a display name, a quoted chat line) inside a bot message:
+    it is shown as typed, never as markup. On Discord its markdown (masked links, bold,
+    headings, quotes) is escaped; elsewhere the marks are simply removed."""
+    return f"{_OPEN}{_MARKS.sub('', text)}{_CLOSE}"
+
+
+def render_literals(text: str, platform: Platform) -> str:
+    """Resolve :func:`literal` marks for ``platform`` (stray marks are dropped)."""
+    if _OPEN not in text and _CLOSE not in text:
+        return text
+    if platform == Platform.DISCORD:
+        text = _LITERAL.sub(lambda m: _DISCORD_MARKUP.sub(r"\\\1", m.group(1)), text)
+    return _MARKS.sub("", text)
+
+
 def clean_outbound(
     text: str, platform: Platform, *, allow_user_mentions: bool = False
 ) -> str:
     """Prepare bot output for a platform: no pings to groups, no control chars, within limit."""
+    text = render_literals(text, platform)
     return cut(_clean(text, allow_user_mentions), MAX_MESSAGE_LENGTH.get(platform, 2000))
 
 
@@ -132,7 +155,7 @@ def split_outbound(
     up to ``max_parts`` messages split at list items or words; what still does not fit is
     summarised as "… and N more"."""
     limit = MAX_MESSAGE_LENGTH.get(platform, 2000)
-    rest = _clean(text, allow_user_mentions)
+    rest = _clean(render_literals(text, platform), allow_user_mentions)
     parts: list[str] = []
     while len(rest) > limit and len(parts) < max_parts - 1:
         end, start = _boundary(rest, limit)

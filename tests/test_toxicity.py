@@ -441,3 +441,18 @@ async def test_flags_and_modlog_say_how_many_more_and_page(cmbot_harness):
     assert (await h.say("!modlog 2", **MOD))[0].text.count("allow troll") == 2
     assert (await h.say("!modlog troll 9", **MOD))[0].text == \
         "Nothing in the mod log for troll on page 9."
+
+
+async def test_a_users_markdown_is_shown_as_typed_in_discord_notices_not_as_markup(
+        cmbot_harness):
+    h = await cmbot_harness(_config())
+    name = "[x](https://evil.example)"
+    await h.say("you are trash **FREE NITRO** [claim](https://evil.example)", user=name)
+    await h.advance(1)
+    notice = [n.text for n in _mod_notices(h.sent()) if n.text.startswith("🚩 flag #")]
+    assert len(notice) == 1
+    assert r"\[x\]\(https\://evil.example\): “you are trash \*\*FREE NITRO\*\* " \
+        r"\[claim\]\(https\://evil.example\)”" in notice[0]
+    listing = (await h.say("!flags", **MOD))[0].text  # Twitch shows no markup: as typed
+    assert "[x](https://evil.example): “you are trash **FREE NITRO**" in listing
+    assert "\ue000" not in listing and "\\[" not in listing

@@ -21,6 +21,7 @@ from cmbot import (
     Verdict,
     format_duration,
     hookimpl,
+    literal,
 )
 
 from .assess import Assessment, assess
@@ -242,7 +243,8 @@ async def _notify(ctx: Context, state: ToxState, message: Message, result: Asses
                Button("Timeout", f"flag timeout {flag_id}", "secondary"))
     await ctx.notify_mods(
         f"🚩 flag #{flag_id} [{ctx.channel.platform.value} #{ctx.channel.name}] "
-        f"{author.shown_name}: “{message.text[:200]}” — {hit.category}: {hit.reason} "
+        f"{literal(author.shown_name)}: “{literal(message.text[:200])}” — {hit.category}: "
+        f"{hit.reason} "
         f"(score {result.score:.2f}); {taken}", buttons=buttons)
 
 

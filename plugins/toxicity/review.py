@@ -19,6 +19,7 @@ from cmbot import (
     User,
     format_duration,
     hookimpl,
+    literal,
 )
 
 from .state import state_of
@@ -59,7 +60,8 @@ async def _flags(ctx: Context, page: int | None = None) -> str:
     if not rows:
         return "The review queue is empty." if not total else \
             f"{total} open; page {page} is past the end: {ctx.prefix}flags 1"
-    items = " | ".join(f"#{r['id']} {r['user_name']}: “{r['text'][:60]}” ({r['category']})"
+    items = " | ".join(f"#{r['id']} {literal(r['user_name'])}: “{literal(r['text'][:60])}” "
+                        f"({r['category']})"
                        for r in rows)
     more = _more(total, page, f"{ctx.prefix}flags")
     return f"{total} open: {items}{more} — {ctx.prefix}flag allow|remove|timeout <id>"
@@ -163,7 +165,8 @@ async def _modlog(ctx: Context, user: Any = None, page: int | None = None) -> st
     items = []
     for r in rows:
         when = datetime.fromtimestamp(r["at"], UTC).strftime("%m-%d %H:%M")
-        items.append(f"{when} {r['action']} {r['user_name']} by {r['by']}: {r['reason']}")
+        items.append(f"{when} {r['action']} {literal(r['user_name'])} by {literal(r['by'])}: "
+                     f"{r['reason']}")
     command = f"{ctx.prefix}modlog" + (f" {name}" if name else "")
     return " | ".join(items) + _more(await store.count_modlog(ctx.scope, name), page, command)
 
