@@ -38,16 +38,6 @@ MOD = dict(uid=11, name="modmia", mod=True)
 VIEWER = dict(uid=12, name="viewervic")
 
 
-@pytest.fixture
-async def fake(monkeypatch: pytest.MonkeyPatch):
-    server = FakeDiscord()
-    await server.start()
-    server.patch(monkeypatch)
-    monkeypatch.setenv("CMBOT_TEST_DISCORD_TOKEN", "fake-token")
-    yield server
-    await server.close()
-
-
 class Running:
     def __init__(self, tmp_path: Path, fake: FakeDiscord, extra: str = "") -> None:
         path = tmp_path / "bot.toml"

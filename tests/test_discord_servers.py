@@ -55,16 +55,6 @@ TOXIC = "you are a worthless idiot and a loser"
 
 
 @pytest.fixture
-async def fake(monkeypatch: pytest.MonkeyPatch):
-    server = FakeDiscord()
-    await server.start()
-    server.patch(monkeypatch)
-    monkeypatch.setenv("CMBOT_TEST_DISCORD_TOKEN", "fake-token")
-    yield server
-    await server.close()
-
-
-@pytest.fixture
 async def start(tmp_path: Path, fake: FakeDiscord):
     bots: list[Runtime] = []
 

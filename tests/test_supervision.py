@@ -16,16 +16,6 @@ from cmbot.config import load_config
 from cmbot.supervise import Backoff, supervise
 
 
-@pytest.fixture
-async def fake(monkeypatch: pytest.MonkeyPatch):
-    server = FakeDiscord()
-    await server.start()
-    server.patch(monkeypatch)
-    monkeypatch.setenv("CMBOT_TEST_DISCORD_TOKEN", "fake-token")
-    yield server
-    await server.close()
-
-
 async def _started(tmp_path, fake) -> Running:
     run = Running(tmp_path, fake)
     await run.start()
