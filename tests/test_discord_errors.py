@@ -9,11 +9,11 @@ import logging
 
 import pytest
 from fakes.discord_server import APP_ID, CHANNELS
-from test_discord_servers import BY_NAME, MOD, fake, start
+from test_discord_servers import BY_NAME, MOD, start
 
 from cmbot.model import User
 
-__all__ = ["fake", "start"]  # fixtures
+__all__ = ["start"]  # fixtures
 
 
 def slash(name: str, sub: str, **options: object) -> dict:

@@ -8,9 +8,9 @@ from __future__ import annotations
 import asyncio
 
 from fakes.discord_server import CHANNEL_MOD, HELPER_ROLE, MOD_PERMS
-from test_discord_servers import BY_NAME, MOD, TOXIC, VIEWER, fake, member_patches, said, start
+from test_discord_servers import BY_NAME, MOD, TOXIC, VIEWER, member_patches, said, start
 
-__all__ = ["fake", "start"]  # fixtures
+__all__ = ["start"]  # fixtures
 
 HELPER = dict(uid=14, name="helperhal", roles=(HELPER_ROLE,))
 
