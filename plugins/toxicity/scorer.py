@@ -40,7 +40,7 @@ def model() -> Model:
     data = np.load(MODEL_FILE)
     w = data["w"].astype(np.float32)
     if w.ndim == 1:  # a one-head model: every category shares it
-        categories = CATEGORIES
+        categories: tuple[str, ...] = CATEGORIES
         weights = [w.tolist()] * len(categories)
         bias = [float(data["b"])] * len(categories)
         thresholds = {lang: [[0.97, 0.92, 0.85, 0.75]] * len(categories)
