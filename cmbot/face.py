@@ -212,6 +212,14 @@ class Bot(Protocol):
     async def ban(self, user: User, channel: Channel, reason: str) -> ActionResult:
         """Ban ``user``: only where a community configured it, never by default."""
 
+    async def run_held(self, message: Message) -> str | None:
+        """A moderator allowed the flagged ``message``: if it was a command line (held,
+        not run, when it was flagged), run it now as its author typed it. Returns the
+        command's name, or None when nothing was held."""
+
+    async def drop_held(self, message: Message) -> None:
+        """The flagged ``message`` was removed: its held command line never runs."""
+
     def is_live(self, channel: Channel) -> bool | None:
         """Whether the channel's stream is live; None where the platform cannot tell."""
 

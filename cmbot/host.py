@@ -16,6 +16,7 @@ from .context import Context
 from .directory import Directory
 from .dispatch import HookCaller
 from .face import Bot
+from .held import HeldCommands
 from .model import ActionResult, Button, Capability, Channel, Community, Message, User
 from .outbound import Outbound
 from .ratelimit import Priority
@@ -41,6 +42,7 @@ class Parts:
     background: Background
     hooks: HookCaller
     prefix: str
+    held: HeldCommands | None = None
     hosts: dict[str, PluginHost] = field(default_factory=dict)
 
     def host(self, plugin: str) -> PluginHost:
@@ -145,6 +147,14 @@ class PluginHost:
     async def ban(self, user: User, channel: Channel, reason: str) -> ActionResult:
         return await self._outbound.ban(self.plugin, user, channel, reason)
 
+    async def run_held(self, message: Message) -> str | None:
+        held = self._parts.held
+        return await held.run(message) if held is not None else None
+
+    async def drop_held(self, message: Message) -> None:
+        if self._parts.held is not None:
+            await self._parts.held.drop(message)
+
     def is_live(self, channel: Channel) -> bool | None:
         return self._outbound.is_live(channel)
 
@@ -174,5 +184,7 @@ class PluginHost:
         return merged
 
     async def forget_user(self, user_key: str) -> None:
+        if self._parts.held is not None:
+            await self._parts.held.forget(user_key)
         await self._parts.hooks.call_all("cmbot_forget_user", ("bot", self._parts.host),
                                          user_key=user_key)

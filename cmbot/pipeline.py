@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from .context import Context
 from .host import Parts
 from .invocation import Invoker
-from .model import Action, Later, Message, Platform, Role, Verdict
+from .model import Action, Later, Message, Platform, Reply, Role, Verdict
 from .platforms.base import PlatformAdapter
 from .ratelimit import Priority
+from .registry import CORE
 from .safety import clean_inbound, replace_lone_surrogates
 
 
@@ -24,6 +25,8 @@ class Outcome:
     command: str | None = None
     answered_by: str | None = None
     ignored: str | None = None
+    held: str | None = None
+    """The command a flagged line asked for, held until a moderator decides the flag."""
 
 
 class Pipeline:
@@ -57,8 +60,9 @@ class Pipeline:
             return Outcome(ignored="empty")
         verdict = await self._moderate(message)
         if verdict is not None and verdict.action >= Action.FLAG:
+            outcome = Outcome(verdict=verdict, held=await self._hold(message))
             await self._observe(message, verdict, handled=False)
-            return Outcome(verdict=verdict)
+            return outcome
         outcome = Outcome(verdict=verdict)
         prefix = self.parts.prefix
         if message.text.startswith(prefix):
@@ -83,6 +87,24 @@ class Pipeline:
         if self._is_self(message) or not message.text:
             return None
         return await self._moderate(message)
+
+    async def _hold(self, message: Message) -> str | None:
+        """A flagged command line waits for its flag's review instead of running (see
+        :mod:`cmbot.held`); its author is told. Returns the command's name if held."""
+        prefix, held = self.parts.prefix, self.parts.held
+        if held is None or not message.text.startswith(prefix):
+            return None
+        found = self.parts.commands.resolve(message.text[len(prefix):])
+        if found is None or isinstance(found, str):
+            return None
+        command = found.command
+        if message.author.role < self.parts.commands.required_role(command):
+            return None  # it would be refused anyway: nothing to keep
+        await held.hold(message)
+        await self.parts.context(CORE, message.channel, message).reply(
+            Reply(f"⏳ {prefix}{command.name} waits for a moderator: your message was "
+                  f"flagged for review, and it runs if they allow it.", ephemeral=True))
+        return command.name
 
     def _intake(self, message: Message) -> Message:
         """A platform's message made safe before any plugin sees it: its text cleaned

@@ -16,6 +16,8 @@ from .commands import Command
 from .config import Config, ConfigError
 from .directory import Directory
 from .dispatch import HookCaller
+from .held import MIGRATIONS as HELD_MIGRATIONS
+from .held import HeldCommands
 from .host import Parts, PluginHost
 from .invocation import Invoker
 from .model import Channel, Message, Platform, Verdict
@@ -64,6 +66,8 @@ class Runtime:
                            self.directory, self.outbound, self.background, self.hooks,
                            self.prefix)
         self.invoker = Invoker(self.parts, self.max_inbound)
+        self.parts.held = HeldCommands(self.storage, self.invoker.run_line, self.prefix,
+                                       self.clock.time)
         self.pipeline = Pipeline(self.parts, self.invoker, self.adapters, self.max_inbound)
         self._loop_task: asyncio.Task[str] | None = None
         self.health: dict[Platform, str] = {}
@@ -133,6 +137,7 @@ class Runtime:
     async def _start(self, run_loop: bool) -> None:
         await self.storage.open()
         await self.storage.migrate("cmbot.scheduler", SCHEDULER_MIGRATIONS)
+        await self.storage.migrate("cmbot.held", HELD_MIGRATIONS)
         for name, steps in self.hooks.call_sync_per_plugin("cmbot_migrations"):
             if steps:
                 await self.storage.migrate(name, list(steps))

@@ -466,3 +466,23 @@ async def test_a_repeated_faq_lookup_gets_one_cooldown_notice(cmbot_harness):
     assert [s.text for s in await h.say("!faq nosuch")] == [
         "✗ !faq is on cooldown here for 5s more"]
     assert await h.say("!faq nosuch") == []
+
+
+@pytest.mark.parametrize("platform", [Platform.TWITCH, Platform.DISCORD])
+async def test_a_repeated_key_within_its_cooldown_is_answered_once_per_window(
+        cmbot_harness, platform):
+    """A repeated !key within key_cooldown got no reply at all: the asker could not tell
+    the bot heard them. One notice per window (private where the platform can), then
+    silence for the rest of the window, then the answer again."""
+    h = await cmbot_harness(_config("lexical"))
+    await _seed(h, platform)
+    [first] = await h.say("!discord", platform=platform, user="ann")
+    assert first.text.startswith("Join us at discord.gg/example")
+    await h.advance(2)
+    [notice] = await h.say("!discord", platform=platform, user="bob")
+    assert notice.text == "✗ !discord was answered just above; it answers again in 8s"
+    await h.advance(1)
+    assert await h.say("!discord", platform=platform, user="cy") == []
+    await h.advance(8)
+    [again] = await h.say("!discord", platform=platform, user="dee")
+    assert again.text.startswith("Join us at discord.gg/example")

@@ -334,3 +334,36 @@ async def test_exported_cells_a_spreadsheet_would_run_as_formulas_start_with_a_q
     assert [r[5] for r in rows] == ["'" + t for t in texts[:5]] + ["great stream"]
     assert float(rows[3][3]) < 0  # numbers are written as they are: "-0.765", unquoted
     assert all(not c.startswith(FORMULA_STARTS) for r in rows for c in r if c != r[3])
+
+
+@pytest.mark.parametrize("platform", [D, T, C])
+async def test_flagged_feedback_waits_for_review_and_is_stored_when_a_moderator_allows_it(
+        cmbot_harness, platform):
+    """A !feedback line the toxicity model flagged was silently lost: no reply, not
+    stored, even after !flag allow. It is held with its flag, its author is told, and
+    allowing the flag runs it as its author typed it; removing the flag drops it."""
+    h = await cmbot_harness()
+    line = "!feedback you are a worthless idiot and a loser streamer"
+    sent = await h.say(line, platform=platform, user="vic")
+    assert [s.text for s in sent if s.text.startswith("⏳")] == [
+        "⏳ !feedback waits for a moderator: your message was flagged for review, and it "
+        "runs if they allow it."]
+    assert await h.bot.storage.fetchval("SELECT COUNT(*) FROM feedback") == 0
+    await h.restart()  # held work survives a restart
+    sent = await h.say("!flag allow 1", platform=platform, **MOD)
+    assert any(s.text.startswith("✓ flag #1 allowed") and "its !feedback ran" in s.text
+               for s in sent)
+    assert any(s.text == "✓ thanks, your feedback was recorded" for s in sent)
+    rows = await h.bot.storage.fetchall("SELECT user_key, text FROM feedback")
+    assert [(r["user_key"].split(":")[0], r["text"]) for r in rows] == [
+        (platform.value, "you are a worthless idiot and a loser streamer")]
+    again = await h.say("!flag allow 1", platform=platform, **MOD)
+    assert "already decided" in again[0].text
+    assert await h.bot.storage.fetchval("SELECT COUNT(*) FROM feedback") == 1
+
+    await h.advance(61)
+    await h.say("!feedback absolute trash idiot loser streamer", platform=platform,
+                user="tom")
+    await h.say("!flag remove 2", platform=platform, **MOD)
+    assert await h.bot.storage.fetchval("SELECT COUNT(*) FROM cmbot_held") == 0
+    assert await h.bot.storage.fetchval("SELECT COUNT(*) FROM feedback") == 1

@@ -8,7 +8,7 @@ from collections import deque
 from collections.abc import Coroutine
 from typing import Any
 
-from cmbot import Context, Later, Message, Priority, Reply, hookimpl
+from cmbot import Context, Later, Message, Priority, Reply, format_duration, hookimpl
 
 from .matching import Match, accepts
 from .state import ENCODE, FaqState, state_of
@@ -96,8 +96,17 @@ async def _key_answer(ctx: Context, state: FaqState, name: str) -> Reply | None:
         return None
     slot = f"key:{ctx.channel.key}"
     now = ctx.time()
-    if _cooling(state, entry.id, slot, ctx.settings["key_cooldown"], now):
-        return None
+    seconds = ctx.settings["key_cooldown"]
+    if _cooling(state, entry.id, slot, seconds, now):
+        # one notice per window, so the asker knows they were heard and a flood of the
+        # same shortcut gets one line, not one per repeat
+        last = state.cooldowns[(entry.id, slot)]
+        if state.key_noticed.get((entry.id, slot), -1.0) >= last:
+            return None
+        state.key_noticed[(entry.id, slot)] = now
+        wait = format_duration(max(1.0, last + seconds - now))
+        return Reply(f"✗ {ctx.bot.prefix}{name} was answered just above; it answers again "
+                     f"in {wait}", ephemeral=True)
     state.cooldowns[(entry.id, slot)] = now
     return Reply(await answer_text(ctx, state, entry))
 

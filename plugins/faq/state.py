@@ -39,6 +39,8 @@ class FaqState:
         self.names: Cache[str, frozenset[str]] = Cache()
         self.recent: Cache[tuple[Any, ...], Match | None] = Cache(RECENT_MATCHES)
         self.cooldowns: dict[tuple[int, str], float] = {}
+        self.key_noticed: dict[tuple[int, str], float] = {}
+        """When a !key shortcut's cooldown was last answered, per entry and channel."""
         self.budgets: dict[str, deque[float]] = {}
         self.lock = asyncio.Lock()
 

@@ -92,6 +92,9 @@ async def _allow(ctx: Context, id: int, option: str | None = None) -> str:
         await state.store.allow(key, "term", normalised if term == normalised else term)
         extra = " and its words are allowed in this channel from now on"
     state.forget_channel(key)
+    ran = await ctx.bot.run_held(_message_of(row))
+    if ran is not None:
+        extra += f"; its {ctx.prefix}{ran} ran"
     return f"✓ flag #{id} allowed: the same message will not be flagged again{extra}"
 
 
@@ -143,6 +146,7 @@ async def _settled(ctx: Context, row: Any, status: str, action: str, reason: str
     state = state_of(ctx.bot)
     assert ctx.user is not None
     await state.store.settle(row["id"], status)
+    await ctx.bot.drop_held(_message_of(row))
     await state.store.log(ctx.scope, row["user_key"], row["user_name"], action, reason,
                           ctx.user.shown_name, ctx.time(), row["id"])
 
