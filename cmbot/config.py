@@ -13,6 +13,10 @@ from .model import Channel, Community, Role
 from .settings import SECRET, ConfigError, Secret, Setting, check_table, suggest
 from .timeparse import get_zone
 
+LANGUAGES = ("en", "fr")
+"""The languages a community's chat may be in (moderation thresholds, and with time
+the bot's own words, follow it)."""
+
 __all__ = ["COMMUNITY_SCHEMA", "CORE_SCHEMA", "Config", "ConfigError", "Secret", "Setting",
            "load_config", "parse_config"]
 
@@ -22,6 +26,8 @@ CORE_SCHEMA: dict[str, dict[str, Setting]] = {
         "prefix": Setting(str, "!", "command prefix on text platforms"),
         "database": Setting(str, "cmbot.db", "SQLite file, relative to the config file"),
         "timezone": Setting(str, "UTC", "default IANA time zone"),
+        "language": Setting(str, "en", "default language of the communities' chat (en, fr)",
+                            choices=LANGUAGES),
         "log_level": Setting(str, "INFO", "logging level",
                              choices=("DEBUG", "INFO", "WARNING", "ERROR")),
         "plugin_dirs": Setting(list, [], "folders of extra plugin files", item_type=str),
@@ -93,6 +99,8 @@ COMMUNITY_SCHEMA: dict[str, Setting] = {
     "announce_channels": Setting(list, [], "where announcements go (default: channels)",
                                  item_type=str),
     "timezone": Setting(str, "UTC", "the community's IANA time zone"),
+    "language": Setting(str, "", "the language its chat is in (en, fr); default: [bot] "
+                        "language", choices=("", *LANGUAGES)),
 }
 _STORED_SECRETS = {("twitch", "bot_token"), ("twitch", "refresh_token")}
 """Optional: `cmbot twitch-auth` keeps these in the database instead."""
@@ -267,7 +275,8 @@ def parse_config(raw: Mapping[str, Any], path: str | Path = "<config>", *,
             mod_channels=tuple(values["mod_channels"]),
             announce_channels=tuple(values["announce_channels"] or
                                     [c for c in values["channels"] if not c.endswith("*")]),
-            timezone=values["timezone"]))
+            timezone=values["timezone"],
+            language=values["language"] or sections["bot"]["language"]))
 
     permissions: dict[str, Role] = {}
     for command, role in _table(raw, "permissions", problems).items():

@@ -60,6 +60,11 @@ class Context:
         return self.bot.timezone_of(self.channel)
 
     @property
+    def language(self) -> str:
+        """The language of this channel's community (``en``, ``fr``)."""
+        return self.bot.language_of(self.channel)
+
+    @property
     def prefix(self) -> str:
         return self.bot.prefix
 

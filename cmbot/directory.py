@@ -63,6 +63,10 @@ class Directory:
         community = self.community_of(channel)
         return community.timezone if community else str(self.config.bot["timezone"])
 
+    def language_of(self, channel: Channel) -> str:
+        community = self.community_of(channel)
+        return community.language if community else str(self.config.bot["language"])
+
     def complete(self, channel: Channel) -> Channel:
         """A stored channel completed by its platform (:meth:`PlatformAdapter.complete`)."""
         adapter = self.adapters.get(channel.platform)

@@ -182,6 +182,9 @@ class Bot(Protocol):
 
     def timezone_of(self, channel: Channel) -> str: ...
 
+    def language_of(self, channel: Channel) -> str:
+        """The language of ``channel``'s community (``en``, ``fr``)."""
+
     # --- saying -------------------------------------------------------------------
     async def send(self, channel: Channel, text: str, *, buttons: Sequence[Button] = (),
                    priority: Priority = Priority.NORMAL, reply_to: Message | None = None,

@@ -117,6 +117,9 @@ class PluginHost:
     def timezone_of(self, channel: Channel) -> str:
         return self._directory.timezone_of(channel)
 
+    def language_of(self, channel: Channel) -> str:
+        return self._directory.language_of(channel)
+
     # --- saying -------------------------------------------------------------------
     async def send(self, channel: Channel, text: str, *, buttons: Sequence[Button] = (),
                    priority: Priority = Priority.NORMAL, reply_to: Message | None = None,

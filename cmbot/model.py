@@ -151,6 +151,8 @@ class Community:
     mod_channels: tuple[str, ...] = ()
     announce_channels: tuple[str, ...] = ()
     timezone: str = "UTC"
+    language: str = "en"
+    """The language its chat is in (``en``, ``fr``): moderation thresholds follow it."""
 
     def contains(self, channel: Channel,
                  bind: Callable[[str], Iterable[str]] | None = None) -> bool:
