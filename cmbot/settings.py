@@ -75,6 +75,9 @@ def check_value(where: str, key: str, value: Any, setting: Setting) -> tuple[Any
     ok = isinstance(value, expected) and not (expected is int and isinstance(value, bool))
     if expected is float and isinstance(value, int) and not isinstance(value, bool):
         value, ok = float(value), True
+    if expected is str and isinstance(value, int) and not isinstance(value, bool) \
+            and str(value) in setting.choices:
+        value, ok = str(value), True  # sensitivity = 3 among choices "0".."4"
     if ok and isinstance(value, float) and not math.isfinite(value):
         return None, (f"[{where}] {key}: {value!r} is not a finite number. "
                       f"Fix: {key} = {example(setting)}")

@@ -227,14 +227,14 @@ def test_check_config_reports_core_and_plugin_problems_in_one_pass(tmp_path, cap
     from cmbot.cli import main
     path = tmp_path / "bot.toml"
     path.write_text('[bot]\nprefx = "?"\ndisabled_plugins = ["faqq"]\n'
-                    '[plugins.toxicity]\naction_insults = "kick"\n'
+                    '[plugins.toxicity]\naction_insult = "kick"\n'
                     '[plugins.faq]\nthreshhold = 0.5\n')
     assert main(["check-config", str(path)]) == 2
     err = capsys.readouterr().err
     assert "[bot] unknown key 'prefx'" in err
     assert "[bot] disabled_plugins: no plugin is called 'faqq'. Fix: did you mean 'faq'?" in err
-    assert "[plugins.toxicity] action_insults: 'kick' is not one of" in err and \
-        'Fix: action_insults = "off"' in err
+    assert "[plugins.toxicity] action_insult: 'kick' is not one of" in err and \
+        'Fix: action_insult = "off"' in err
     assert "[plugins.faq] unknown key 'threshhold'" in err
     assert "Traceback" not in err
 

@@ -188,7 +188,7 @@ async def test_flagged_message_goes_to_mod_log_with_buttons_and_remove_deletes_i
 
 
 async def test_timeout_action_calls_member_timeout(running, fake):
-    await running(extra='[plugins.toxicity]\naction_insults = "timeout"\n'
+    await running(extra='[plugins.toxicity]\naction_insult = "timeout"\n'
                         'escalation = ["10m"]\n')
     await fake.say("general", 12, "viewervic", "you are a worthless idiot and a loser")
     patch = await fake.wait_for(lambda: [c for c in fake.calls if c.method == "PATCH"
@@ -197,7 +197,7 @@ async def test_timeout_action_calls_member_timeout(running, fake):
 
 
 async def test_a_timeout_discord_refuses_is_not_announced_as_done(running, fake):
-    await running(extra='[plugins.toxicity]\naction_insults = "timeout"\n'
+    await running(extra='[plugins.toxicity]\naction_insult = "timeout"\n'
                         'escalation = ["1m"]\n')
     fake.forbid_timeouts = True  # Timeout Members removed from the bot's role
     await fake.say("general", 12, "viewervic", "you are a worthless idiot and a loser")

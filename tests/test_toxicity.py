@@ -23,13 +23,13 @@ def _mod_notices(sent):
 
 
 @pytest.mark.parametrize("text,category", [
-    ("you are trash, uninstall the game", "insults"),
-    ("y0u ar3 tr4sh", "insults"),
-    ("ѕtuрid bitch", "insults"),            # Cyrillic homoglyphs
-    ("k y s", "threats"),
+    ("you are trash, uninstall the game", "insult"),
+    ("y0u ar3 tr4sh", "insult"),
+    ("ѕtuрid bitch", "insult"),            # Cyrillic homoglyphs
+    ("k y s", "self_harm"),
     ("THIS IS THE WORST STREAM I HAVE EVER SEEN IN MY WHOLE ENTIRE LIFE", "spam"),
     ("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "spam"),
-    ("@a1 @b2 @c3 @d4 @e5 @f6 look", "spam"),
+    ("@a1 @b2 @c3 @d4 @e5 @f6 look", "mentions"),
     ("$$$ !!! ??? *** ### @@@ %%% ^^^", "spam"),
     ("free skins at scam-site.xyz/win", "links"),
 ])
@@ -65,7 +65,7 @@ async def test_a_flagged_message_is_not_answered_by_other_plugins(cmbot_harness)
 
 async def test_configured_actions_delete_and_escalate_timeouts_within_the_window(
         cmbot_harness):
-    h = await cmbot_harness(_config('action_insults = "timeout"\naction_links = "delete"\n'))
+    h = await cmbot_harness(_config('action_insult = "timeout"\naction_links = "delete"\n'))
     sent = await h.say("free skins at scam-site.xyz/win", user="troll")
     assert [s.kind for s in sent if s.kind != "send"] == ["delete"]
     first = await h.say("you are trash", user="troll")
@@ -84,7 +84,7 @@ async def test_configured_actions_delete_and_escalate_timeouts_within_the_window
 
 async def test_an_automatic_action_the_platform_refuses_is_reported_and_left_for_review(
         cmbot_harness):
-    h = await cmbot_harness(_config('action_insults = "timeout"\nescalation = ["1m"]\n'))
+    h = await cmbot_harness(_config('action_insult = "timeout"\nescalation = ["1m"]\n'))
     h.platforms[D].refuse.add("timeout")  # Discord without Timeout Members answers 403
     sent = await h.say("you are trash", user="troll", platform=D)
     [notice] = _mod_notices(sent)
@@ -120,7 +120,7 @@ async def test_moderators_and_vips_are_exempt_and_bans_are_never_default(cmbot_h
     h = await cmbot_harness(_config())
     assert await h.say("you are trash", role=Role.VIP, user="vip") == []
     assert await h.say("you are trash", role=Role.MODERATOR, user="mo") == []
-    h2 = await cmbot_harness(_config('action_insults = "ban"\n'))
+    h2 = await cmbot_harness(_config('action_insult = "ban"\n'))
     await h2.say("you are trash", user="troll", platform=D)
     assert h2.last.verdict.action == Action.BAN
     assert [s.kind for s in h2.sent(D, kind=None) if s.kind == "ban"] == ["ban"]
@@ -232,7 +232,7 @@ async def test_retention_deletes_flagged_text(cmbot_harness):
 
 async def test_forgetme_keeps_the_moderation_record_pseudonymised_and_escalation_goes_on(
         cmbot_harness):
-    h = await cmbot_harness(_config('action_insults = "timeout"\n'))
+    h = await cmbot_harness(_config('action_insult = "timeout"\n'))
     await h.say("you are trash", user="troll")  # strike 1: a warning, flag #1
     await h.say("uninstall the game", user="troll")  # strike 2: 10m, flag #2 (still open)
     await h.advance(2)

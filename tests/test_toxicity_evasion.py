@@ -35,7 +35,7 @@ INVISIBLE = {
 # these render as blank space, so they can stand for one (the others show "youaretrash")
 BLANK = {"hangul-choseong-filler", "hangul-jungseong-filler", "hangul-filler",
          "halfwidth-hangul-filler", "braille-blank"}
-PHRASES = {"you are trash": "insults", "kys": "threats", "kill yourself": "threats"}
+PHRASES = {"you are trash": "insult", "kys": "self_harm", "kill yourself": "self_harm"}
 
 
 def _inside(phrase, c):
@@ -70,23 +70,23 @@ async def test_an_invisible_character_does_not_hide_a_listed_phrase(
 
 
 @pytest.mark.parametrize("text,category", [
-    ("yօս are trasհ", "insults"),         # Armenian oh, seh, ho
-    ("yοu аrе trаsh", "insults"),          # Greek omicron, Cyrillic a/e
-    ("you are trᎪsh", "insults"),          # Cherokee A
-    ("ʏᴏᴜ ᴀʀᴇ ᴛʀᴀꜱʜ", "insults"),          # small capitals
-    ("you ɑre trɑsh", "insults"),          # Latin alpha
-    ("kıll yourself", "threats"),          # dotless i
-    ("ⓚⓨⓢ", "threats"),                    # circled letters (compatibility forms)
-    ("𝐤𝐲𝐬", "threats"),                    # mathematical bold
-    ("ｋｙｓ", "threats"),                   # fullwidth
-    ("kуѕ", "threats"),                    # Cyrillic u, dze
-    ("yօս\u00ad are tr\u034fasհ", "insults"),  # homoglyphs and invisibles together
-    ("espèce de connard", "insults"),      # French blocklist entries, accents either way
-    ("quel ENCULÉ", "insults"),
-    ("quel encule", "insults"),
-    ("quel encul\u0065\u0301", "insults"),  # e + combining acute
-    ("sale bête", "insults"),
-    ("sale bete", "insults"),
+    ("yօս are trasհ", "insult"),         # Armenian oh, seh, ho
+    ("yοu аrе trаsh", "insult"),          # Greek omicron, Cyrillic a/e
+    ("you are trᎪsh", "insult"),          # Cherokee A
+    ("ʏᴏᴜ ᴀʀᴇ ᴛʀᴀꜱʜ", "insult"),          # small capitals
+    ("you ɑre trɑsh", "insult"),          # Latin alpha
+    ("kıll yourself", "self_harm"),          # dotless i
+    ("ⓚⓨⓢ", "self_harm"),                    # circled letters (compatibility forms)
+    ("𝐤𝐲𝐬", "self_harm"),                    # mathematical bold
+    ("ｋｙｓ", "self_harm"),                   # fullwidth
+    ("kуѕ", "self_harm"),                    # Cyrillic u, dze
+    ("yօս\u00ad are tr\u034fasհ", "insult"),  # homoglyphs and invisibles together
+    ("espèce de connard", "insult"),      # French blocklist entries, accents either way
+    ("quel ENCULÉ", "insult"),
+    ("quel encule", "insult"),
+    ("quel encul\u0065\u0301", "insult"),  # e + combining acute
+    ("sale bête", "insult"),
+    ("sale bete", "insult"),
 ])
 @pytest.mark.parametrize("platform", [D, T])
 async def test_homoglyphs_and_accents_read_as_the_letters_they_look_like(

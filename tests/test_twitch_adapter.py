@@ -113,7 +113,7 @@ async def test_shared_chat_messages_from_another_channel_are_ignored(running, fa
 
 
 async def test_toxic_message_deleted_and_timed_out_when_configured(running, fake):
-    await running(extra='[plugins.toxicity]\naction_insults = "timeout"\n'
+    await running(extra='[plugins.toxicity]\naction_insult = "timeout"\n'
                         'escalation = ["warn", "10m"]\n')
     await fake.chat("mychannel", "troll", "you are a worthless idiot and a loser")
     await fake.wait_for(lambda: fake.helix("POST", "moderation/warnings"))

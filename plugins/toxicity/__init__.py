@@ -10,11 +10,21 @@ from .cli import cmbot_cli_commands  # noqa: F401 - a hook of this plugin
 from .moderation import cmbot_moderate  # noqa: F401 - a hook of this plugin
 from .review import cmbot_commands  # noqa: F401 - a hook of this plugin
 from .rules import check_patterns, compile_patterns
+from .scorer import CATEGORIES as MODEL_CATEGORIES
+from .scorer import LEVEL_CHOICES
 from .state import escalation_steps, log, state_of
 from .store import MIGRATIONS
 
-ACTIONS = ("off", "flag", "delete", "timeout", "ban")
-CATEGORIES = ("insults", "slurs", "sexual", "threats", "spam", "links", "custom")
+ACTIONS = ("off", "log", "flag", "delete", "timeout", "ban")
+RULE_CATEGORIES = ("spam", "links", "mentions", "custom")
+CATEGORIES = (*MODEL_CATEGORIES, *RULE_CATEGORIES)
+DEFAULT_ACTIONS = {"profanity": "off"}  # untargeted swearing is ordinary chat; the rest: flag
+_WHAT = {"insult": "insults aimed at someone", "hate": "identity-based hate and slurs",
+         "threat": "threats and violence", "sexual": "sexual harassment",
+         "self_harm": "telling someone to hurt or kill themselves (\"kys\")",
+         "profanity": "untargeted swearing", "spam": "caps, repeated characters or words, "
+         "symbol spam", "links": "links outside link_allowlist",
+         "mentions": "mass mentions", "custom": "your regex patterns"}
 
 
 @hookimpl
@@ -22,9 +32,10 @@ def cmbot_config_schema() -> dict[str, Setting]:
     schema = {
         "enabled": Setting(bool, True, "score chat messages"),
         "dry_run": Setting(bool, False, "only log what would be flagged; change nothing"),
-        "flag_threshold": Setting(float, 0.92, "toxicity score from which a message is "
-                                  "flagged (0-1); lower catches more and flags more "
-                                  "innocent lines", min=0.0, max=1.0),
+        "sensitivity": Setting(str, "medium", "how readily the model flags: off, low, "
+                               "medium, high, strict (or 0-4); each level flags roughly "
+                               "0.1, 0.3, 1 or 3 % of ordinary chat per category",
+                               choices=LEVEL_CHOICES),
         "exempt_role": Setting(str, "vip", "this role and above are never scored "
                                "(moderators never are)",
                                choices=("subscriber", "vip", "moderator")),
@@ -48,7 +59,7 @@ def cmbot_config_schema() -> dict[str, Setting]:
                                          "streamable.com", "kick.com", "spotify.com"],
                                   "domains anyone may post (subdomains included)",
                                   item_type=str),
-        "blocklist": Setting(list, [], "extra words or phrases to flag (as insults)",
+        "blocklist": Setting(list, [], "extra words or phrases to flag (as insult)",
                              item_type=str),
         "allowlist": Setting(list, [], "words never counted against a message",
                              item_type=str),
@@ -71,10 +82,14 @@ def cmbot_config_schema() -> dict[str, Setting]:
         "raid_identical_accounts": Setting(int, 8, "alert when this many accounts send the "
                                            "same line in the window", min=2, max=10000),
     }
+    for category in MODEL_CATEGORIES:
+        schema[f"sensitivity_{category}"] = Setting(
+            str, "", f"sensitivity for {category} (default: sensitivity)",
+            choices=("", *LEVEL_CHOICES))
     for category in CATEGORIES:
         schema[f"action_{category}"] = Setting(
-            str, "flag", f"what happens to {category}: off, flag (review queue), delete, "
-            f"timeout (escalating) or ban", choices=ACTIONS)
+            str, DEFAULT_ACTIONS.get(category, "flag"),
+            f"what happens to {_WHAT[category]}", choices=ACTIONS)
     return schema
 
 

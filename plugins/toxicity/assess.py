@@ -1,16 +1,21 @@
 """The scoring decision for one chat line, without side effects: rules, word lists and
-the model. Used by the moderation hook and by ``cmbot eval toxicity``."""
+the model's categories at their sensitivity levels. Used by the moderation hook and by
+``cmbot eval toxicity``."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from . import rules
+from . import rules, scorer
 from .normalize import for_matching, has_invisible
-from .scorer import model_score
 from .wordlists import BUILTIN
+
+ACTION_RANK = {"off": 0, "log": 1, "flag": 2, "delete": 3, "timeout": 4, "ban": 5}
+NO_TERMS: Mapping[str, frozenset[str]] = {}
 
 
 @dataclass(frozen=True)
@@ -18,13 +23,15 @@ class Assessment:
     hit: rules.Hit | None
     score: float
     normalised: str
+    scores: Mapping[str, float] = field(default_factory=dict)
+    """The model's score per category."""
 
 
 @lru_cache(maxsize=64)
 def _word_lists(blocklist: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
     lists = dict(BUILTIN)
     extra = tuple(n for n in (for_matching(t) for t in blocklist) if n)
-    lists["insults"] = lists["insults"] + extra
+    lists["insult"] = lists["insult"] + extra
     return lists
 
 
@@ -34,18 +41,70 @@ def _allowed(allowlist: tuple[str, ...]) -> frozenset[str]:
 
 
 def word_lists(settings: dict[str, Any]) -> dict[str, tuple[str, ...]]:
-    """Built-in lists plus the configured blocklist, normalised once per configuration."""
-    return _word_lists(tuple(settings["blocklist"]))
+    """Built-in lists plus the configured blocklist, normalised once per configuration;
+    only the categories whose action is not off."""
+    lists = _word_lists(tuple(settings["blocklist"]))
+    return {c: terms for c, terms in lists.items() if settings[f"action_{c}"] != "off"}
+
+
+def level(settings: dict[str, Any], category: str) -> int:
+    """The sensitivity level (0-4) a category is scored at."""
+    return scorer.level_of(settings[f"sensitivity_{category}"] or settings["sensitivity"])
+
+
+def _without(text: str, terms: frozenset[str]) -> str:
+    for term in terms:
+        text = f" {text} ".replace(f" {term} ", " ").strip()
+    return text
+
+
+def _model_hit(scored: str, settings: dict[str, Any], language: str,
+               category_terms: Mapping[str, frozenset[str]]
+               ) -> tuple[rules.Hit | None, dict[str, float]]:
+    """The category whose score crosses its level's threshold with the strongest action
+    (then the widest margin), explained by the words that drove it."""
+    scores = scorer.category_scores(scored, language) if scored else {}
+    best: tuple[tuple[int, float], rules.Hit] | None = None
+    for category, score in scores.items():
+        action = settings.get(f"action_{category}", "off")
+        at = level(settings, category) if action != "off" else 0
+        threshold = scorer.threshold(category, at, language)
+        if score < threshold:
+            continue
+        own = category_terms.get(category)
+        text = scored
+        if own:  # words a moderator allowed for this category: scored without them
+            text = _without(scored, own)
+            score = scorer.category_scores(text, language)[category] if text else 0.0
+            scores[category] = score
+            if score < threshold:
+                continue
+        rank = (ACTION_RANK[action], score - threshold)
+        if best is None or rank > best[0]:
+            words = scorer.explain(text, category)
+            why = f"; words: {', '.join(words)}" if words else ""
+            best = (rank, rules.Hit(category, f"{scorer.LEVELS[at]} level ({score:.2f} ≥ "
+                                    f"{threshold:.2f}){why}", severity=score,
+                                    term=words[0] if words else ""))
+    return (best[1] if best else None), scores
 
 
 def assess(text: str, settings: dict[str, Any], *, allowed_terms: frozenset[str] = frozenset(),
-           patterns: list[Any] | None = None, permitted_link: bool = False) -> Assessment:
+           patterns: list[Any] | None = None, permitted_link: bool = False,
+           language: str = "en",
+           category_terms: Mapping[str, frozenset[str]] = NO_TERMS) -> Assessment:
+    """``allowed_terms`` are never counted against a line; ``category_terms`` only for
+    their category (``!flag allow --always`` on a flag of that category)."""
     normalised = for_matching(text)
     allow = _allowed(tuple(settings["allowlist"])) | allowed_terms
-    listed = rules.word_lists(normalised, word_lists(settings), allow)
+    lists = word_lists(settings)
+    if category_terms:
+        lists = {c: tuple(t for t in terms if t not in category_terms.get(c, ()))
+                 for c, terms in lists.items()}
+    listed = rules.word_lists(normalised, lists, allow)
     if listed is None and has_invisible(text):  # a filler between words, a blank in one
         swapped = for_matching(text, swapped=True)
-        listed = rules.word_lists(swapped, word_lists(settings), allow)
+        listed = rules.word_lists(swapped, lists, allow)
     checks = [
         listed,
         rules.custom(text, patterns or []),
@@ -58,10 +117,16 @@ def assess(text: str, settings: dict[str, Any], *, allowed_terms: frozenset[str]
     hit = next((h for h in checks if h is not None), None)
     # links and mentions are the rules' business; the model sees the words around them
     bare = rules.MENTION.sub(" ", rules.strip_links(text))
-    scored = normalised if bare == text else for_matching(bare)
-    for term in allow:
-        scored = f" {scored} ".replace(f" {term} ", " ").strip()
-    score = model_score(scored) if scored else 0.0
-    if hit is None and score >= settings["flag_threshold"]:
-        hit = rules.Hit("insults", f"toxicity score {score:.2f}", severity=score)
-    return Assessment(hit, score, normalised)
+    scored = _without(normalised if bare == text else for_matching(bare), allow)
+    found, scores = _model_hit(scored, settings, language, category_terms)
+    if hit is None:
+        hit = found
+    elif found is not None:
+        if found.category == hit.category:
+            hit = dataclasses.replace(hit, reason=f"{hit.reason}; {found.reason}")
+        elif ACTION_RANK[settings[f"action_{found.category}"]] > \
+                ACTION_RANK[settings[f"action_{hit.category}"]]:
+            hit = found  # the model's category asks for more than the rule's
+    top = max(scores.values(), default=0.0)
+    score = scores.get(hit.category, top) if hit is not None else top
+    return Assessment(hit, score, normalised, scores)

@@ -73,11 +73,12 @@ def _moderate(ctx: Context, state: ToxState, channel: ChannelScoring, message: M
     result = state.recent.get(channel.config, text, permit)
     if result is None:
         result = assess(text, settings, allowed_terms=channel.terms,
-                        patterns=channel.patterns, permitted_link=permit)
+                        patterns=channel.patterns, permitted_link=permit,
+                        language=channel.language, category_terms=channel.category_terms)
         state.recent.put(channel.config, text, permit, result)
     allowed_texts = channel.allowed.get("text")
     if allowed_texts and result.normalised in allowed_texts:
-        result = type(result)(None, result.score, result.normalised)
+        result = dataclasses.replace(result, hit=None)
     # Many viewers typing the same !command (a poll's "!vote 2") is chat working as
     # intended: commands count for the hostile rate but not as identical lines.
     command = text.startswith(ctx.prefix)
@@ -102,6 +103,11 @@ async def _act(ctx: Context, state: ToxState, settings: dict[str, Any], message:
         await ctx.notify_mods(f"[{ctx.channel.platform.value} #{ctx.channel.name}] {alert}")
     hit, author = result.hit, message.author
     if hit is None or action == "off":
+        return None
+    if action == "log":  # noted in the mod log for the record; the line goes on as usual
+        await state.store.log(ctx.scope, author.key, author.shown_name, "logged",
+                              f"{hit.category}: {hit.reason}",
+                              "auto", now, None)
         return None
     seconds = 0
     if action == "timeout":

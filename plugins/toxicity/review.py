@@ -77,6 +77,16 @@ async def _decided(ctx: Context, row: Any, status: str, action: str, reason: str
                           ctx.user.shown_name, now, row["id"])
 
 
+def _terms_of(reason: str, normalised: str) -> list[str]:
+    """What a flag's reason says drove it: the word-list term, the model's words, or
+    else the whole message."""
+    if reason.startswith("word list: "):
+        return [reason[len("word list: "):].split(";", 1)[0]]
+    if "words: " in reason:
+        return [w.strip() for w in reason.rsplit("words: ", 1)[1].split(",") if w.strip()]
+    return [normalised]
+
+
 async def _allow(ctx: Context, id: int, option: str | None = None) -> str:
     row = await _flag_row(ctx, id)
     state = state_of(ctx.bot)
@@ -87,10 +97,11 @@ async def _allow(ctx: Context, id: int, option: str | None = None) -> str:
     await state.store.allow(key, "text", normalised)
     extra = ""
     if option:
-        term = row["reason"].split(": ", 1)[-1] if row["reason"].startswith("word list") \
-            else normalised
-        await state.store.allow(key, "term", normalised if term == normalised else term)
-        extra = " and its words are allowed in this channel from now on"
+        # for the flag's category only: "hell" allowed as swearing is still a threat word
+        for term in _terms_of(row["reason"], normalised):
+            await state.store.allow(key, f"term:{row['category']}", term)
+        extra = (f" and its words are allowed in this channel from now on (as "
+                 f"{row['category']})")
     state.forget_channel(key)
     ran = await ctx.bot.run_held(_message_of(row))
     if ran is not None:

@@ -31,7 +31,7 @@ MENTION = re.compile(r"(?<![\w.+-])@\w+|<@[!&]?\d+>")
 
 @dataclass(frozen=True)
 class Hit:
-    category: str  # insults | slurs | sexual | threats | spam | links | custom
+    category: str  # a model category (insult, hate...) or spam | links | mentions | custom
     reason: str
     severity: float = 1.0
     term: str = ""
@@ -162,7 +162,7 @@ def links(text: str, allowlist: Iterable[str]) -> Hit | None:
 
 def mentions(text: str, limit: int) -> Hit | None:
     count = len(MENTION.findall(text))
-    return Hit("spam", f"{count} mentions") if count > limit else None
+    return Hit("mentions", f"{count} mentions") if count > limit else None
 
 
 def word_lists(normalised: str, lists: Mapping[str, Sequence[str]],

@@ -22,6 +22,7 @@ from .features import features, gram_features
 MODEL_FILE = Path(cmbot.__file__).resolve().parent / "data" / "toxicity_model.npz"
 CATEGORIES = ("insult", "hate", "threat", "sexual", "self_harm", "profanity")
 LEVELS = ("off", "low", "medium", "high", "strict")
+LEVEL_CHOICES = (*LEVELS, "0", "1", "2", "3", "4")
 LANGUAGES = ("en", "fr")
 
 
@@ -66,6 +67,17 @@ def category_scores(normalised: str, language: str = "en") -> dict[str, float]:
     for name, weights, bias in zip(m.categories, m.weights, m.bias, strict=True):
         out[name] = _sigmoid(bias + sum(weights[i] * v for i, v in found.items()))
     return out
+
+
+def level_of(value: str | int) -> int:
+    """A sensitivity as configured or typed (``medium``, ``2``) as its number 0-4."""
+    text = str(value).strip().lower()
+    if text in LEVELS:
+        return LEVELS.index(text)
+    if text in ("0", "1", "2", "3", "4"):
+        return int(text)
+    raise ValueError(f"unknown sensitivity {value!r}; expected one of: "
+                     f"{', '.join(LEVELS)} (or 0-4)")
 
 
 def threshold(category: str, level: int, language: str = "en") -> float:

@@ -58,6 +58,9 @@ class ChannelScoring:
     exempt: Role
     allowed: dict[str, set[str]]
     terms: frozenset[str]
+    category_terms: dict[str, frozenset[str]]
+    """Words allowed for one category only (``!flag allow --always``)."""
+    language: str
     patterns: list[Any]
     config: int
     raid: RaidDetector
@@ -86,6 +89,9 @@ class ToxState:
         forgotten = self.forgotten
         allowed = await self.store.allowed(key)
         terms = frozenset(allowed.get("term", ()))
+        category_terms = {kind.split(":", 1)[1]: frozenset(values)
+                          for kind, values in allowed.items() if kind.startswith("term:")}
+        language = ctx.language
         try:
             patterns = compile_patterns(settings["regex"])
         except ValueError as exc:
@@ -96,7 +102,8 @@ class ToxState:
             self.channels.clear()
             self.recent = RecentAssessments()
         # channels configured alike share cached assessments
-        fingerprint = (_frozen(settings), terms, tuple(p.pattern for p in patterns))
+        fingerprint = (_frozen(settings), terms, _frozen(category_terms), language,
+                       tuple(p.pattern for p in patterns))
         config = self.configs.setdefault(fingerprint, len(self.configs))
         raid = self.raids.get(key)
         if raid is None:  # survives allowlist changes: a burst in progress stays tracked
@@ -104,7 +111,8 @@ class ToxState:
                 settings["raid_window"], settings["raid_factor"], settings["raid_minimum"],
                 settings["raid_identical_accounts"])
         found = ChannelScoring(settings, min(Role.parse(settings["exempt_role"]), Role.MODERATOR),
-                               allowed, terms, patterns, config, raid)
+                               allowed, terms, category_terms, language, patterns, config,
+                               raid)
         if forgotten == self.forgotten:  # not if the allowlist changed while it was read
             self.channels[key] = found
         return found
