@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from cmbot import Bot, Channel, Setting, Timer, hookimpl
 
+from .automod import ACTIONS, RULE_CATEGORIES
 from .cli import cmbot_cli_commands  # noqa: F401 - a hook of this plugin
 from .moderation import cmbot_moderate  # noqa: F401 - a hook of this plugin
 from .review import cmbot_commands  # noqa: F401 - a hook of this plugin
@@ -15,8 +16,6 @@ from .scorer import LEVEL_CHOICES
 from .state import escalation_steps, log, state_of
 from .store import MIGRATIONS
 
-ACTIONS = ("off", "log", "flag", "delete", "timeout", "ban")
-RULE_CATEGORIES = ("spam", "links", "mentions", "custom")
 CATEGORIES = (*MODEL_CATEGORIES, *RULE_CATEGORIES)
 DEFAULT_ACTIONS = {"profanity": "off"}  # untargeted swearing is ordinary chat; the rest: flag
 _WHAT = {"insult": "insults aimed at someone", "hate": "identity-based hate and slurs",

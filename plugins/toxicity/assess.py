@@ -53,9 +53,8 @@ def level(settings: dict[str, Any], category: str) -> int:
 
 
 def _without(text: str, terms: frozenset[str]) -> str:
-    for term in terms:
-        text = f" {text} ".replace(f" {term} ", " ").strip()
-    return text
+    """The text with every whole-word occurrence of the terms taken out."""
+    return rules.without_terms(f" {text} ", terms).strip()
 
 
 def _model_hit(scored: str, settings: dict[str, Any], language: str,

@@ -22,6 +22,7 @@ from cmbot import (
     literal,
 )
 
+from .automod import commands as automod_commands
 from .state import state_of
 
 
@@ -199,7 +200,7 @@ async def _permit(ctx: Context, user: Any) -> str:
 def cmbot_commands() -> list[Command]:
     mod = Role.MODERATOR
     flag_id = Arg("id", "int", min=1)
-    return [
+    return [*automod_commands(),
         Command("flags", "the open review queue (5 a page)", _flags, role=mod,
                 args=[Arg("page", "int", required=False, min=1)]),
         Command("flag allow", "a false positive: allow it (--always: allow its words here)",

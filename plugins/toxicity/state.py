@@ -85,8 +85,8 @@ class ToxState:
         found = self.channels.get(key)
         if found is not None:
             return found
-        settings = ctx.settings
         forgotten = self.forgotten
+        settings = {**ctx.settings, **await self.store.overrides(ctx.scope)}
         allowed = await self.store.allowed(key)
         terms = frozenset(allowed.get("term", ()))
         category_terms = {kind.split(":", 1)[1]: frozenset(values)
@@ -116,6 +116,11 @@ class ToxState:
         if forgotten == self.forgotten:  # not if the allowlist changed while it was read
             self.channels[key] = found
         return found
+
+    def forget_settings(self) -> None:
+        """Moderators changed a level or an action: every channel is set up again."""
+        self.channels.clear()
+        self.forgotten += 1
 
     def forget_channel(self, channel: str) -> None:
         """The channel's allowlist changed: re-read it and score its lines again."""

@@ -81,6 +81,15 @@ MIGRATIONS = [
         COALESCE((SELECT MAX(id) FROM tox_flags), 0),
         COALESCE((SELECT MAX(flag_id) FROM tox_modlog), 0));
     """,
+    # 3: what moderators set from chat (!automod level/action), over the config file
+    """
+    CREATE TABLE tox_overrides (
+        scope TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (scope, key)
+    );
+    """,
 ]
 
 
@@ -185,6 +194,22 @@ class ToxStore:
         count = self.db.last_rowcount
         await self.db.execute("DELETE FROM tox_modlog WHERE at < ?", (before,))
         return int(count)
+
+    async def overrides(self, scope: str) -> dict[str, str]:
+        rows = await self.db.fetchall("SELECT key, value FROM tox_overrides WHERE scope=?",
+                                      (scope,))
+        return {r["key"]: r["value"] for r in rows}
+
+    async def override(self, scope: str, key: str, value: str | None) -> None:
+        """Set (or, with None, remove) a setting moderators changed from chat."""
+        if value is None:
+            await self.db.execute("DELETE FROM tox_overrides WHERE scope=? AND key=?",
+                                  (scope, key))
+        else:
+            await self.db.execute(
+                "INSERT INTO tox_overrides(scope, key, value) VALUES(?, ?, ?) "
+                "ON CONFLICT(scope, key) DO UPDATE SET value=excluded.value",
+                (scope, key, value))
 
     async def forget(self, user_key: str) -> None:
         """Pseudonymise a user's moderation record; it is not deleted (see the module)."""
