@@ -335,6 +335,28 @@ def test_eval_toxicity_prints_the_four_figures(capsys, tmp_path):
     assert capsys.readouterr().out.strip().splitlines()[-1].startswith("flagged_rate=")
 
 
+def test_eval_toxicity_prints_a_category_table_and_takes_a_level_and_a_language(
+        capsys, tmp_path):
+    from cmbot.cli import main
+    small = tmp_path / "small.csv"
+    small.write_text("text,label\nkys,1\nyou are trash,1\nhello everyone,0\n"
+                     "THIS IS THE WORST STREAM I HAVE EVER SEEN IN MY WHOLE ENTIRE LIFE,1\n")
+    assert main(["eval", "toxicity", str(small), "--sensitivity", "strict",
+                 "--language", "fr"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    table = dict(line.split() for line in out if line.split()[0] in
+                 ("self_harm", "insult", "spam"))
+    assert table == {"self_harm": "1", "insult": "1", "spam": "1"}
+    assert out[-1] == "precision=1.000 recall=1.000 f1=1.000 flagged_rate=0.750"
+    with pytest.raises(SystemExit):
+        main(["eval", "toxicity", str(small), "--sensitivity", "extreme"])
+    assert "invalid choice: 'extreme'" in capsys.readouterr().err
+    bad = tmp_path / "bad.csv"
+    bad.write_text("text,label\nhello,maybe\n")
+    assert main(["eval", "toxicity", str(bad)]) != 0
+    assert "every label must be 0 or 1" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("at_once", [False, True])
 async def test_a_flood_of_flags_is_summarised_instead_of_burying_the_mod_channel(
         cmbot_harness, caplog, at_once):
