@@ -85,6 +85,46 @@ def test_a_broken_database_stops_start_up_with_one_line_and_an_exit_code(tmp_pat
     assert len(errors) == 1 and "bot.db" in errors[0] and "Fix:" in errors[0]
 
 
+def _scrambled(path):
+    """A real bot database whose schema page is overwritten with noise."""
+    import random
+    import sqlite3
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE cmbot_migrations (plugin TEXT PRIMARY KEY, version INTEGER)")
+    db.executemany("INSERT INTO cmbot_migrations VALUES (?, 1)",
+                   [(f"plugin{i}" * 20,) for i in range(500)])
+    db.commit()
+    db.close()
+    data = bytearray(path.read_bytes())
+    noise = random.Random(7).randbytes(3000)
+    data[100:3100] = noise  # the schema table, just past the 100-byte header
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("fault", ["scrambled page", "read-only file"])
+def test_a_damaged_or_unwritable_database_stops_start_up_with_one_line(tmp_path, fault):
+    import os
+    import subprocess
+    import sys
+
+    path = tmp_path / "bot.db"
+    if fault == "scrambled page":
+        _scrambled(path)
+    else:
+        if os.geteuid() == 0:
+            pytest.skip("root writes read-only files")
+        path.write_bytes(b"")
+        path.chmod(0o400)
+    config = tmp_path / "bot.toml"
+    config.write_text('[bot]\ndatabase = "bot.db"\n')
+    done = subprocess.run([sys.executable, "-m", "cmbot", "run", "-c", str(config)],
+                          input="!help\n", capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    errors = [line for line in done.stderr.splitlines() if line.startswith("cmbot:")]
+    assert len(errors) == 1 and "bot.db" in errors[0] and "Fix:" in errors[0]
+
+
 async def test_a_new_database_is_readable_by_its_owner_only(tmp_path):
     store = Storage(tmp_path / "new.db")
     await store.open()
