@@ -33,7 +33,7 @@ def cmbot_config_schema() -> dict[str, Setting]:
         "dry_run": Setting(bool, False, "only log what would be flagged; change nothing"),
         "sensitivity": Setting(str, "medium", "how readily the model flags: off, low, "
                                "medium, high, strict (or 0-4); each level flags roughly "
-                               "0.1, 0.3, 1 or 3 % of ordinary chat per category",
+                               "0.3, 1, 2 or 4 % of ordinary chat per category",
                                choices=LEVEL_CHOICES),
         "exempt_role": Setting(str, "vip", "this role and above are never scored "
                                "(moderators never are)",

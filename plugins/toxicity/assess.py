@@ -4,7 +4,6 @@ the model's categories at their sensitivity levels. Used by the moderation hook 
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -120,12 +119,10 @@ def assess(text: str, settings: dict[str, Any], *, allowed_terms: frozenset[str]
     found, scores = _model_hit(scored, settings, language, category_terms)
     if hit is None:
         hit = found
-    elif found is not None:
-        if found.category == hit.category:
-            hit = dataclasses.replace(hit, reason=f"{hit.reason}; {found.reason}")
-        elif ACTION_RANK[settings[f"action_{found.category}"]] > \
-                ACTION_RANK[settings[f"action_{hit.category}"]]:
-            hit = found  # the model's category asks for more than the rule's
+    elif found is not None and ACTION_RANK[settings[f"action_{found.category}"]] > \
+            ACTION_RANK[settings[f"action_{hit.category}"]]:
+        hit = found  # the model's category asks for more than the rule's (a listed term
+        # already explains a hit of its own category)
     top = max(scores.values(), default=0.0)
     score = scores.get(hit.category, top) if hit is not None else top
     return Assessment(hit, score, normalised, scores)
