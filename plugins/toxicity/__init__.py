@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from cmbot import Bot, Channel, Setting, Timer, hookimpl
 
-from .automod import ACTIONS, RULE_CATEGORIES
+from .assess import ACTIONS, RULE_CATEGORIES
 from .cli import cmbot_cli_commands  # noqa: F401 - a hook of this plugin
 from .moderation import cmbot_moderate  # noqa: F401 - a hook of this plugin
 from .review import cmbot_commands  # noqa: F401 - a hook of this plugin

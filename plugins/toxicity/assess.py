@@ -13,7 +13,10 @@ from . import rules, scorer
 from .normalize import for_matching, has_invisible
 from .wordlists import BUILTIN
 
-ACTION_RANK = {"off": 0, "log": 1, "flag": 2, "delete": 3, "timeout": 4, "ban": 5}
+ACTIONS = ("off", "log", "flag", "delete", "timeout", "ban")
+"""What can happen to a category, mildest first."""
+ACTION_RANK = {action: rank for rank, action in enumerate(ACTIONS)}
+RULE_CATEGORIES = ("spam", "links", "mentions", "custom")
 NO_TERMS: Mapping[str, frozenset[str]] = {}
 
 
@@ -27,11 +30,12 @@ class Assessment:
 
 
 @lru_cache(maxsize=64)
-def _word_lists(blocklist: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+def _word_lists(blocklist: tuple[str, ...], off: frozenset[str]
+                ) -> dict[str, tuple[str, ...]]:
     lists = dict(BUILTIN)
     extra = tuple(n for n in (for_matching(t) for t in blocklist) if n)
     lists["insult"] = lists["insult"] + extra
-    return lists
+    return {c: terms for c, terms in lists.items() if c not in off}
 
 
 @lru_cache(maxsize=64)
@@ -42,8 +46,8 @@ def _allowed(allowlist: tuple[str, ...]) -> frozenset[str]:
 def word_lists(settings: dict[str, Any]) -> dict[str, tuple[str, ...]]:
     """Built-in lists plus the configured blocklist, normalised once per configuration;
     only the categories whose action is not off."""
-    lists = _word_lists(tuple(settings["blocklist"]))
-    return {c: terms for c, terms in lists.items() if settings[f"action_{c}"] != "off"}
+    off = frozenset(c for c in BUILTIN if settings[f"action_{c}"] == "off")
+    return _word_lists(tuple(settings["blocklist"]), off)
 
 
 def level(settings: dict[str, Any], category: str) -> int:

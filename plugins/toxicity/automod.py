@@ -6,27 +6,17 @@ from __future__ import annotations
 
 from cmbot import Arg, Command, CommandError, Context, Role
 
+from .assess import ACTIONS, RULE_CATEGORIES, level
 from .scorer import CATEGORIES as MODEL_CATEGORIES
 from .scorer import LEVEL_CHOICES, LEVELS, level_of
 from .state import state_of
 
-RULE_CATEGORIES = ("spam", "links", "mentions", "custom")
 ALL = (*MODEL_CATEGORIES, *RULE_CATEGORIES)
-ACTIONS = ("off", "log", "flag", "delete", "timeout", "ban")
-
-
-async def _settings(ctx: Context) -> dict[str, object]:
-    return {**ctx.settings, **await state_of(ctx.bot).store.overrides(ctx.scope)}
-
-
-def _level(settings: dict[str, object], category: str) -> str:
-    return LEVELS[level_of(str(settings[f"sensitivity_{category}"] or
-                               settings["sensitivity"]))]
 
 
 async def _show(ctx: Context) -> str:
-    settings = await _settings(ctx)
-    model = ", ".join(f"{c} {_level(settings, c)}/{settings[f'action_{c}']}"
+    settings = await state_of(ctx.bot).settings_of(ctx)
+    model = ", ".join(f"{c} {LEVELS[level(settings, c)]}/{settings[f'action_{c}']}"
                       for c in MODEL_CATEGORIES)
     rules = ", ".join(f"{c} {settings[f'action_{c}']}" for c in RULE_CATEGORIES)
     return (f"AutoMod ({ctx.language}): {model} · rules: {rules} — "

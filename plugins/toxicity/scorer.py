@@ -13,7 +13,6 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 import cmbot
 
@@ -101,15 +100,3 @@ def explain(normalised: str, category: str, count: int = 3) -> list[str]:
         pushed[word] = sum(weights[i] * v for i, v in indices.items())
     ranked = sorted((w for w in pushed if pushed[w] > 0), key=lambda w: -pushed[w])
     return ranked[:count]
-
-
-def model_score(normalised: str, language: str = "en") -> float:
-    """The highest category score (for callers that want one number)."""
-    scores = category_scores(normalised, language)
-    return max(scores.values()) if scores else 0.0
-
-
-def describe(scores: dict[str, float], language: str = "en") -> Any:
-    """The level each category's score reaches (0 none .. 4 strict), for explanations."""
-    return {c: max((lv for lv in range(1, 5) if s >= threshold(c, lv, language)), default=0)
-            for c, s in scores.items()}

@@ -79,6 +79,10 @@ class ToxState:
         self.configs: dict[tuple[Any, ...], int] = {}
         self.forgotten = 0  # allowlist changes so far
 
+    async def settings_of(self, ctx: Context) -> dict[str, Any]:
+        """The channel's settings with what moderators set from chat (``!automod``)."""
+        return {**ctx.settings, **await self.store.overrides(ctx.scope)}
+
     async def scoring(self, ctx: Context) -> ChannelScoring:
         """The channel's scoring setup, loaded on its first line."""
         key = ctx.channel.key
@@ -86,7 +90,7 @@ class ToxState:
         if found is not None:
             return found
         forgotten = self.forgotten
-        settings = {**ctx.settings, **await self.store.overrides(ctx.scope)}
+        settings = await self.settings_of(ctx)
         allowed = await self.store.allowed(key)
         terms = frozenset(allowed.get("term", ()))
         category_terms = {kind.split(":", 1)[1]: frozenset(values)
